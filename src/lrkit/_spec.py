@@ -19,10 +19,12 @@ import re
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
+from .errors import LrkitError
+
 Value: TypeAlias = "float | int | str | bool | tuple"
 
 
-class SpecError(ValueError):
+class SpecError(LrkitError):
     """A spec string could not be read; the message names the position and what was expected."""
 
     def __init__(self, text: str, position: int, message: str) -> None:

@@ -15,7 +15,7 @@ import dataclasses
 import inspect
 
 from .._spec import SpecError, format_value
-from ._base import Schedule, ScheduleError, registry, schedule_from_dict
+from ._base import Schedule, ScheduleError, schedule_from_dict
 from ._compose import Join, Scaled, join
 from ._cosine import Cosine, CosineRestarts
 from ._cyclic import Cyclic, OneCycle
@@ -58,29 +58,37 @@ class ScheduleInfo:
     description: str
 
 
+_CATALOGUE_ORDER = (
+    Constant, StepDecay, MultiStep, Exponential, InverseTime, Polynomial, Linear, Cosine,
+    CosineRestarts, Cyclic, OneCycle, Warmup, WarmupStableDecay, InverseSqrt, Piecewise,
+)
+
+
 def catalogue() -> list[ScheduleInfo]:
-    """Every schedule the spec language knows, with its parameters and a one-line description."""
+    """Every schedule the spec language knows: its call with parameters and what it does."""
     entries = []
-    for name, cls in registry().items():
-        if name in ("join", "scale"):
-            continue
-        parameters = _signature(WarmupPrefix) + " >> schedule" if name == "warmup" else _signature(cls)
-        summary = " ".join((cls.__doc__ or "").split()).split(". ")[0].rstrip(".")
-        entries.append(ScheduleInfo(name, parameters, summary))
-    entries.append(ScheduleInfo("a >> b", "", "Run b (from its own step 0) where a ends"))
-    entries.append(ScheduleInfo("f * s", "", "Scale a schedule by a constant factor"))
+    for cls in _CATALOGUE_ORDER:
+        if cls is Warmup:
+            call = f"warmup({_signature(WarmupPrefix)}) >> schedule"
+        else:
+            call = f"{cls.name}({_signature(cls)})"
+        entries.append(ScheduleInfo(cls.name, call, cls.summary))
+    entries.append(ScheduleInfo("join", "a >> b", "run b from its own step 0 where a ends"))
+    entries.append(ScheduleInfo("scale", "0.5 * s", "a schedule times a constant factor"))
     return entries
 
 
 def _signature(cls: type) -> str:
+    spec_names = {field: alias for alias, field in getattr(cls, "aliases", {}).items()}
     parts = []
     for parameter in inspect.signature(cls).parameters.values():
+        name = spec_names.get(parameter.name, parameter.name)
         if parameter.default is inspect.Parameter.empty:
-            parts.append(parameter.name)
+            parts.append(name)
         elif parameter.default is not None:
-            parts.append(f"{parameter.name}={format_value(parameter.default)}")
+            parts.append(f"{name}={format_value(parameter.default)}")
         else:
-            parts.append(f"{parameter.name}=None")
+            parts.append(f"{name}=None")
     return ", ".join(parts)
 
 

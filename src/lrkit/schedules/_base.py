@@ -18,9 +18,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .._spec import format_call
+from ..errors import LrkitError
 
 
-class ScheduleError(ValueError):
+class ScheduleError(LrkitError):
     """A schedule was built with an impossible parameter; the message names it and the fix."""
 
 
@@ -68,6 +69,7 @@ class Schedule:
     """
 
     name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""  # one line for `lrkit schedule --list`
     # Spec parameter names accepted in place of a field name, e.g. piecewise's `values` -> `rates`.
     aliases: ClassVar[dict[str, str]] = {}
 

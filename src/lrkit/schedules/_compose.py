@@ -16,6 +16,8 @@ class Join(Schedule, name="join"):
     (optax join_schedules with boundaries at the pieces' lengths; torch SequentialLR). Every piece
     but the last must have a finite length."""
 
+    summary = "run schedules one after another"
+
     pieces: tuple[Schedule, ...]
 
     def _check(self) -> None:
@@ -74,6 +76,8 @@ class Join(Schedule, name="join"):
 @dataclass(frozen=True)
 class Scaled(Schedule, name="scale"):
     """A schedule multiplied by a constant factor: lr(t) = factor * schedule(t)."""
+
+    summary = "a schedule times a constant factor"
 
     schedule: Schedule
     factor: float

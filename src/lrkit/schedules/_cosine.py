@@ -24,6 +24,8 @@ class Cosine(Schedule, name="cosine"):
     closed form up to T_max; torch then rises again, lrkit holds min_lr).
     lr(t) = min_lr + (lr - min_lr) * (1 + cos(pi * t / steps)) / 2."""
 
+    summary = "half a cosine from lr down to min_lr over steps"
+
     lr: float
     steps: int
     min_lr: float = 0.0
@@ -47,6 +49,8 @@ class CosineRestarts(Schedule, name="cosine_restarts"):
     """Cosine annealing with warm restarts, SGDR (torch CosineAnnealingWarmRestarts). Cycle i
     lasts period * mult^i steps and peaks at max(lr * decay^i, min_lr); within a cycle,
     lr(t) = min_lr + (peak_i - min_lr) * (1 + cos(pi * t_cycle / period_i)) / 2."""
+
+    summary = "cosine cycles that restart at the peak (SGDR)"
 
     lr: float
     period: int

@@ -25,6 +25,8 @@ class Cyclic(Schedule, name="cyclic"):
     (torch CyclicLR, Smith 2017). Mode "triangular" keeps the amplitude, "triangular2" halves it
     every cycle, "exp_range" scales it by gamma^t."""
 
+    summary = "triangular cycles between base_lr and max_lr"
+
     base_lr: float
     max_lr: float
     up: int
@@ -76,6 +78,8 @@ class OneCycle(Schedule, name="one_cycle"):
     max_lr over pct_start of the steps, then down to max_lr/(div_factor*final_div_factor); with
     three_phase, back to the start rate before the final descent. Holds its last rate after
     `steps` where torch raises."""
+
+    summary = "up to max_lr, then far below the start (super-convergence)"
 
     max_lr: float
     steps: int

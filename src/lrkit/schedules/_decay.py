@@ -34,6 +34,8 @@ def _decay_bounds(start: float, end: float) -> tuple[float, float]:
 class Constant(Schedule, name="constant"):
     """The same rate at every step.  lr(t) = lr."""
 
+    summary = "the same rate at every step"
+
     lr: float
     steps: int | None = None
 
@@ -51,6 +53,8 @@ class Constant(Schedule, name="constant"):
 class StepDecay(Schedule, name="step"):
     """Multiply by gamma every step_size steps (torch StepLR).
     lr(t) = lr * gamma^floor(t / step_size)."""
+
+    summary = "multiply by gamma every step_size steps"
 
     lr: float
     step_size: int
@@ -79,6 +83,8 @@ class StepDecay(Schedule, name="step"):
 class MultiStep(Schedule, name="multistep"):
     """Multiply by gamma at each milestone (torch MultiStepLR).  lr(t) = lr * gamma^#{m <= t}."""
 
+    summary = "multiply by gamma at each milestone"
+
     lr: float
     milestones: tuple[int, ...]
     gamma: float = 0.1
@@ -105,6 +111,8 @@ class MultiStep(Schedule, name="multistep"):
 class Exponential(Schedule, name="exponential"):
     """Exponential decay, per step (torch ExponentialLR: lr * gamma^t) or Keras-style
     (ExponentialDecay: lr * decay_rate^(t / decay_steps), floored when staircase)."""
+
+    summary = "multiply by gamma every step (or decay_rate every decay_steps)"
 
     lr: float
     gamma: float | None = None
@@ -147,6 +155,8 @@ class InverseTime(Schedule, name="inverse_time"):
     """Keras InverseTimeDecay.  lr(t) = lr / (1 + decay_rate * p), p = t / decay_steps
     (floored when staircase)."""
 
+    summary = "lr / (1 + decay_rate * step / decay_steps)"
+
     lr: float
     decay_rate: float
     decay_steps: int
@@ -176,6 +186,8 @@ class Polynomial(Schedule, name="polynomial"):
     """Polynomial decay to end_lr over steps (torch PolynomialLR, optax polynomial_schedule).
     lr(t) = (lr - end_lr) * (1 - t / steps)^power + end_lr."""
 
+    summary = "polynomial decay to end_lr over steps"
+
     lr: float
     steps: int
     power: float = 1.0
@@ -201,6 +213,8 @@ class Linear(Schedule, name="linear"):
     """A straight ramp from start_lr to end_lr over steps (torch LinearLR with absolute rates).
     lr(t) = start_lr + (end_lr - start_lr) * t / steps."""
 
+    summary = "straight ramp from start_lr to end_lr over steps"
+
     start_lr: float
     end_lr: float
     steps: int
@@ -222,6 +236,8 @@ class Linear(Schedule, name="linear"):
 class Piecewise(Schedule, name="piecewise"):
     """Piecewise-constant rates (optax piecewise_constant_schedule with absolute values):
     rates[i] from boundaries[i-1] (inclusive) to boundaries[i]; the spec also accepts `values=`."""
+
+    summary = "constant rates between step boundaries"
 
     rates: tuple[float, ...]
     boundaries: tuple[int, ...]

@@ -26,6 +26,8 @@ class Warmup(Schedule, name="warmup"):
     exponential: lr(t) = target(0) * start^(1 - t / steps).
     Written `warmup(steps, start=0.0) >> target` in a spec."""
 
+    summary = "ramp up to the next schedule's first rate"
+
     target: Schedule
     steps: int
     start: float = 0.0
@@ -104,6 +106,8 @@ class WarmupStableDecay(Schedule, name="wsd"):
     0 over `warmup` steps, lr until the last `decay` steps, then down to min_lr with a linear,
     cosine or 1-sqrt shape: lr(t) = min_lr + (lr - min_lr) * f(p), p the decay progress."""
 
+    summary = "warmup, hold, then decay at the end (WSD)"
+
     lr: float
     steps: int
     warmup: int
@@ -158,6 +162,8 @@ class InverseSqrt(Schedule, name="inverse_sqrt"):
     """Linear warmup, then decay with 1/sqrt(step) (transformers' get_inverse_sqrt_schedule):
     lr(t) = lr * t / warmup before `warmup`, then lr / sqrt((t + timescale - warmup) / timescale).
     timescale defaults to warmup (or 10,000 without warmup), as in transformers."""
+
+    summary = "warmup, then lr / sqrt(step) decay"
 
     lr: float
     warmup: int

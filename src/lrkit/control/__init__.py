@@ -1,0 +1,12 @@
+"""Closed-loop controllers: small state machines that turn observations into a rate multiplier.
+
+An adapter multiplies the schedule's rate by `controller.multiplier`, so a controller (reduce on
+plateau, ...) works on top of any schedule, warmup included. Standard library only.
+"""
+
+from __future__ import annotations
+
+from ._plateau import Plateau
+from ._protocol import Controller, ControllerError, controller_from_dict
+
+__all__ = ["Controller", "ControllerError", "Plateau", "controller_from_dict"]

@@ -39,6 +39,29 @@ class LRSchedule(LRScheduler):
         self.ratios = _group_ratios(optimizer, last_epoch)
         super().__init__(optimizer, last_epoch)
 
+    def step(self, epoch: int | None = None) -> None:
+        """Move to the next step and write its rate into every param group.
+
+        The first step and the deprecated `step(epoch)` go through torch's own path (with its
+        call-order check); later steps skip torch's generic bookkeeping, which costs more than
+        the closed form itself.
+        """
+        if epoch is not None or self._step_count <= 1:
+            super().step(epoch)
+            return
+        self._step_count += 1
+        self.last_epoch += 1
+        rate = self.current_rate()
+        last = []
+        for group, ratio in zip(self.optimizer.param_groups, self.ratios):
+            if isinstance(group["lr"], torch.Tensor):
+                group["lr"].fill_(rate * ratio)
+                last.append(group["lr"].clone())
+            else:
+                group["lr"] = rate * ratio
+                last.append(group["lr"])
+        self._last_lr = last
+
     def get_lr(self) -> list[float]:
         """The closed-form rate for `last_epoch`, one per param group."""
         rate = self.current_rate()

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from rich.console import Console
 
 from ..errors import LrkitError
-from . import _demo, _schedule
+from . import _demo, _find, _schedule, _tasks, _train
 
-COMMANDS = (_schedule, _demo)
+COMMANDS = (_tasks, _train, _find, _schedule, _demo)
 
 
 class UsageError(LrkitError):

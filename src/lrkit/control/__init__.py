@@ -6,7 +6,8 @@ plateau, ...) works on top of any schedule, warmup included. Standard library on
 
 from __future__ import annotations
 
+from ._parse import parse_controller
 from ._plateau import Plateau
 from ._protocol import Controller, ControllerError, controller_from_dict
 
-__all__ = ["Controller", "ControllerError", "Plateau", "controller_from_dict"]
+__all__ = ["Controller", "ControllerError", "Plateau", "controller_from_dict", "parse_controller"]

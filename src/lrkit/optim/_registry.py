@@ -16,8 +16,10 @@ import torch
 
 from lrkit.optim._catalog import BY_NAME, ENTRIES, Entry
 
+from ..errors import LrkitError
 
-class OptimizerError(ValueError):
+
+class OptimizerError(LrkitError):
     """A bad optimizer name, learning rate or argument, or a missing optimizer package."""
 
 

@@ -30,6 +30,7 @@ from ._decay import (
     StepDecay,
 )
 from ._parse import ALIASES, parse
+from ._templates import TEMPLATES, resolve, template
 from ._warmup import InverseSqrt, Warmup, WarmupPrefix, WarmupStableDecay, warmup
 
 # Lower-case names, as in the spec language: `cosine(0.1, 5000)` == parse("cosine(0.1, 5000)").
@@ -94,6 +95,7 @@ def _signature(cls: type) -> str:
 
 __all__ = [
     "ALIASES",
+    "TEMPLATES",
     "Constant",
     "Cosine",
     "CosineRestarts",
@@ -131,8 +133,10 @@ __all__ = [
     "parse",
     "piecewise",
     "polynomial",
+    "resolve",
     "schedule_from_dict",
     "step",
+    "template",
     "warmup",
     "wsd",
 ]

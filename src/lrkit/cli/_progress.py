@@ -1,0 +1,28 @@
+"""Render lrkit's progress events as rich progress bars (on stderr, so stdout stays clean)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..events import Callback, Event
+
+
+@contextlib.contextmanager
+def progress_bar(description: str) -> Iterator[Callback]:
+    """A callback that advances one bar; the bar's text shows the latest loss and rate."""
+    console = Console(stderr=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[detail]}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        bar = progress.add_task(description, total=None, detail="")
+
+        def on_event(event: Event) -> None:
+            detail = "  ".join(f"{key} {value:.4g}" for key, value in event.data.items()
+                               if isinstance(value, float))
+            progress.update(bar, completed=event.done, total=event.total, detail=detail)
+
+        yield on_event

@@ -1,0 +1,161 @@
+"""The learning-rate range test: ramp the rate up over a few steps and record the loss.
+
+Usable on any PyTorch model + optimizer + loss + data (as people use torch-lr-finder and fastai's
+`lr_find`) or on a Task. The model and optimizer are restored afterwards, always.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import torch
+
+from ..adapters.torch import LRSchedule
+from ..errors import LrkitError
+from ..events import Callback, Event, ignore
+from ..optim import create_optimizer, train_mode
+from ..schedules import Exponential, Linear, Schedule
+from ..tasks import Task
+from ..train import pick_device, torch_threads
+from ..train._batches import batches
+from ._result import FinderResult
+from ._suggest import suggest_all
+
+
+class FinderError(LrkitError):
+    """A range test that cannot run as asked; the message says which argument to change."""
+
+
+@contextlib.contextmanager
+def restored(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> Iterator[None]:
+    """Snapshot model and optimizer state; put both back exactly on exit, even on error."""
+    model_state = {key: value.detach().clone() for key, value in model.state_dict().items()}
+    optimizer_state = copy.deepcopy(optimizer.state_dict())
+    training = model.training
+    try:
+        yield
+    finally:
+        model.load_state_dict(model_state)
+        optimizer.load_state_dict(optimizer_state)
+        model.train(training)
+
+
+def ramp(start_lr: float, end_lr: float, steps: int, mode: str) -> Schedule:
+    """The rates of the test as an lrkit schedule: exponential (default) or linear."""
+    if not (0 < start_lr < end_lr) or not math.isfinite(end_lr):
+        raise FinderError(f"need 0 < start_lr < end_lr, got start_lr={start_lr!r}, end_lr={end_lr!r}")
+    if steps < 3:
+        raise FinderError(f"a range test needs at least 3 steps, got {steps}")
+    if mode == "exp":
+        return Exponential(start_lr, gamma=(end_lr / start_lr) ** (1 / (steps - 1)), steps=steps - 1)
+    if mode == "linear":
+        return Linear(start_lr, end_lr, steps - 1)
+    raise FinderError(f"mode must be 'exp' or 'linear', got {mode!r}")
+
+
+def _cycle(data: Iterable) -> Iterator[Any]:
+    while True:
+        empty = True
+        for item in data:
+            empty = False
+            yield item
+        if empty:
+            raise FinderError("the data gave no batches; pass a non-empty DataLoader")
+        if isinstance(data, Iterator):
+            data = list(data)  # a one-shot iterator: nothing more will come from it
+
+
+def range_test(
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    data: Iterable,
+    *,
+    start_lr: float = 1e-7,
+    end_lr: float = 10.0,
+    steps: int = 100,
+    mode: str = "exp",
+    smoothing: float = 0.05,
+    diverge_factor: float = 5.0,
+    accumulation: int = 1,
+    device: str | torch.device | None = None,
+    callback: Callback = ignore,
+) -> FinderResult:
+    """Ramp the rate from start_lr to end_lr over `steps` updates, recording the loss.
+
+    Each update may average `accumulation` batches. The loss is smoothed with an exponential
+    moving average (weight `smoothing` on the newest value, bias-corrected); the test stops when
+    the smoothed loss exceeds `diverge_factor` x its best or becomes non-finite. Model and
+    optimizer are restored on return.
+    """
+    if not 0 < smoothing <= 1:
+        raise FinderError(f"smoothing must be in (0, 1], got {smoothing!r}")
+    if accumulation < 1:
+        raise FinderError(f"accumulation must be >= 1, got {accumulation!r}")
+    schedule = ramp(start_lr, end_lr, steps, mode)
+    target = pick_device(device) if device is not None else next(model.parameters()).device
+    lrs, losses, smoothed = [], [], []
+    stop_reason, average, best = "completed", 0.0, math.inf
+    stream = _cycle(data)
+    with restored(model, optimizer):
+        for group in optimizer.param_groups:
+            group.pop("initial_lr", None)  # ramp from the optimizer's own rates, not a past scheduler's
+        scheduler = LRSchedule(optimizer, schedule)
+        train_mode(optimizer)
+        model.train()
+        for step in range(steps):
+            optimizer.zero_grad(set_to_none=True)
+            total = 0.0
+            for _ in range(accumulation):
+                inputs, targets = next(stream)
+                loss = loss_fn(model(inputs.to(target)), targets.to(target)) / accumulation
+                loss.backward()
+                total += loss.item()
+            lrs.append(float(scheduler.current_rate()))
+            losses.append(total)
+            average = (1 - smoothing) * average + smoothing * total
+            value = average / (1 - (1 - smoothing) ** (step + 1))
+            smoothed.append(value)
+            callback(Event("finder", step + 1, steps, {"lr": lrs[-1], "loss": value}))
+            if not math.isfinite(value) or value > diverge_factor * best:
+                stop_reason = "diverged"
+                break
+            best = min(best, value)
+            optimizer.step()
+            scheduler.step()
+    return FinderResult(
+        lrs=tuple(lrs), losses=tuple(losses), smoothed=tuple(smoothed), stop_reason=stop_reason,
+        start_lr=start_lr, end_lr=end_lr, mode=mode, optimizer=type(optimizer).__name__,
+        suggestions=suggest_all(lrs, smoothed),
+    )
+
+
+def find_lr(
+    task: Task,
+    optimizer: str = "adam",
+    optimizer_args: dict[str, Any] | None = None,
+    *,
+    seed: int = 0,
+    threads: int | None = 1,
+    device: str | torch.device = "auto",
+    **options: Any,
+) -> FinderResult:
+    """The range test on a task: a fresh seeded model, the named optimizer, the task's batches.
+
+    `options` are range_test's (start_lr, end_lr, steps, mode, smoothing, ...).
+    """
+    target = pick_device(device)
+    with torch_threads(threads):
+        torch.manual_seed(seed)
+        model = task.build_model().to(target)
+        start_lr = options.get("start_lr", 1e-7)
+        optimizer_object = create_optimizer(optimizer, model.parameters(), start_lr, **(optimizer_args or {}))
+        result = range_test(
+            model, optimizer_object, task.loss_fn(), batches(task.train, task.batch_size, seed, target),
+            device=target, **options,
+        )
+    return FinderResult(**{**result.__dict__, "optimizer": optimizer, "task": task.name})

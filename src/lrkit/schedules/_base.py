@@ -82,8 +82,21 @@ class Schedule:
     def __post_init__(self) -> None:
         try:
             self._check()
+            self._check_finite()
         except ScheduleError as error:
             raise ScheduleError(f"{self.name}(): {error}") from None
+
+    def _check_finite(self) -> None:
+        """Refuse fields whose rates overflow (a rising gamma over many steps, a huge factor)."""
+        try:
+            low, high = self.bounds()
+        except OverflowError:
+            low, high = 0.0, math.inf
+        if not (math.isfinite(low) and math.isfinite(high)):
+            raise ScheduleError(
+                f"the rates grow past the float range (up to {high!r}); use a smaller growth "
+                "factor or fewer steps"
+            )
 
     # -- what subclasses provide ------------------------------------------------------------
     def _check(self) -> None:
@@ -102,7 +115,12 @@ class Schedule:
         raise NotImplementedError
 
     def phase_starts(self, n: int) -> list[int]:
-        """Steps below `n` where a new phase begins (for tables and plots)."""
+        """Steps below `n` where a new phase begins (for tables and plots); none after the
+        schedule has ended, where it holds its last rate."""
+        length = self.length
+        return self._phase_starts(n if length is None else min(n, length + 1))
+
+    def _phase_starts(self, n: int) -> list[int]:
         return []
 
     # -- evaluation -------------------------------------------------------------------------
@@ -247,6 +265,13 @@ def count(value: Any, field: str, *, minimum: int = 1) -> int:
 def optional_count(value: Any, field: str) -> int | None:
     """None (goes on forever) or a whole number of steps >= 1."""
     return None if value is None else count(value, field)
+
+
+def flag(value: Any, field: str) -> bool:
+    """A true/false switch; a string such as "false" is refused, not read as true."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ScheduleError(f"{field} must be true or false, got {value!r}")
+    return bool(value)
 
 
 def choice(value: Any, field: str, options: Sequence[str]) -> str:

@@ -58,14 +58,16 @@ class Join(Schedule, name="join"):
         lows, highs = zip(*(piece.bounds() for piece in self.pieces))
         return (min(lows), max(highs))
 
-    def phase_starts(self, n: int) -> list[int]:
+    def _phase_starts(self, n: int) -> list[int]:
         out: list[int] = []
-        for piece, offset in zip(self.pieces, [0, *self.starts]):
+        ends = [*self.starts, n]
+        for piece, offset, end in zip(self.pieces, [0, *self.starts], ends):
             if offset >= n:
                 break
             if offset > 0:
                 out.append(offset)
-            out.extend(offset + s for s in piece.phase_starts(n - offset))
+            # A piece's own phases stop where the next piece takes over.
+            out.extend(offset + s for s in piece.phase_starts(min(n, end) - offset))
         return out
 
     def __str__(self) -> str:
@@ -101,11 +103,12 @@ class Scaled(Schedule, name="scale"):
         low, high = self.schedule.bounds()
         return (self.factor * low, self.factor * high)
 
-    def phase_starts(self, n: int) -> list[int]:
+    def _phase_starts(self, n: int) -> list[int]:
         return self.schedule.phase_starts(n)
 
     def __str__(self) -> str:
-        return f"{self.factor!r} * {_grouped(self.schedule, (Join, Warmup))}"
+        # `0.5 * 0.5 * s` is not in the grammar, so a scaled schedule inside is grouped too.
+        return f"{self.factor!r} * {_grouped(self.schedule, (Join, Warmup, Scaled))}"
 
 
 def _grouped(schedule: Schedule, needs_parentheses) -> str:
@@ -115,6 +118,8 @@ def _grouped(schedule: Schedule, needs_parentheses) -> str:
 
 def join(*schedules: Schedule | WarmupPrefix) -> Schedule:
     """`join(a, b, c)` is `a >> b >> c`: each starts where the previous ends."""
+    if len(schedules) < 2:
+        raise ScheduleError(f"a join needs at least two schedules, got {len(schedules)}")
     if isinstance(schedules[0], WarmupPrefix):
         raise ScheduleError("warmup(...) must be followed by the schedule it warms up")
     if any(isinstance(s, WarmupPrefix) for s in schedules):

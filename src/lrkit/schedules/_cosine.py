@@ -91,7 +91,7 @@ class CosineRestarts(Schedule, name="cosine_restarts"):
     def bounds(self) -> tuple[float, float]:
         return (self.min_lr, self.lr)
 
-    def phase_starts(self, n: int) -> list[int]:
+    def _phase_starts(self, n: int) -> list[int]:
         starts, length = [], self.period
         start = length
         while start < n:

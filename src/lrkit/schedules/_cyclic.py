@@ -11,6 +11,7 @@ from ._base import (
     ScheduleError,
     choice,
     count,
+    flag,
     fraction,
     optional_count,
     positive,
@@ -65,7 +66,7 @@ class Cyclic(Schedule, name="cyclic"):
     def bounds(self) -> tuple[float, float]:
         return (self.base_lr, self.max_lr)
 
-    def phase_starts(self, n: int) -> list[int]:
+    def _phase_starts(self, n: int) -> list[int]:
         period = self.up + self.down
         return sorted(
             start for k in range(0, n, period) for start in (k, k + self.up) if 0 < start < n
@@ -96,7 +97,7 @@ class OneCycle(Schedule, name="one_cycle"):
             anneal=choice(self.anneal, "anneal", ("cos", "linear")),
             div_factor=positive(self.div_factor, "div_factor"),
             final_div_factor=positive(self.final_div_factor, "final_div_factor"),
-            three_phase=bool(self.three_phase),
+            three_phase=flag(self.three_phase, "three_phase"),
         )
         ends = [end for end, _, _ in self._phases()]
         if ends[0] <= 0 or any(b <= a for a, b in itertools.pairwise(ends)):
@@ -136,7 +137,10 @@ class OneCycle(Schedule, name="one_cycle"):
         return lambda t: self._anneal(start_lr, end_lr, (t - begin) / (end - begin), ops)
 
     def bounds(self) -> tuple[float, float]:
-        return (self.max_lr / self.div_factor / self.final_div_factor, self.max_lr)
+        # Each phase moves monotonically between its two end rates; with div_factor or
+        # final_div_factor below 1 the start or final rate is the highest or not the lowest.
+        rates = [rate for _, start_lr, end_lr in self._phases() for rate in (start_lr, end_lr)]
+        return (min(rates), max(rates))
 
-    def phase_starts(self, n: int) -> list[int]:
+    def _phase_starts(self, n: int) -> list[int]:
         return [math.floor(end) + 1 for end, _, _ in self._phases()[:-1] if math.floor(end) + 1 < n]

@@ -10,6 +10,7 @@ from ._base import (
     Schedule,
     ScheduleError,
     count,
+    flag,
     increasing,
     optional_count,
     positive,
@@ -18,11 +19,11 @@ from ._base import (
 )
 
 
-def _check_gamma(gamma: float, steps: int | None) -> float:
+def _check_gamma(gamma: float, steps: int | None, field: str = "gamma") -> float:
     """A decay factor > 0; a rising one (> 1) needs `steps` so the rate stays finite."""
-    gamma = positive(gamma, "gamma")
+    gamma = positive(gamma, field)
     if gamma > 1 and steps is None:
-        raise ScheduleError(f"gamma={gamma!r} > 1 makes the rate grow without end; give steps=N")
+        raise ScheduleError(f"{field}={gamma!r} > 1 makes the rate grow without end; give steps=N")
     return gamma
 
 
@@ -75,7 +76,7 @@ class StepDecay(Schedule, name="step"):
         end = 0.0 if self.steps is None else self(self.steps)
         return _decay_bounds(self.lr, end)
 
-    def phase_starts(self, n: int) -> list[int]:
+    def _phase_starts(self, n: int) -> list[int]:
         return list(range(self.step_size, n, self.step_size))
 
 
@@ -103,7 +104,7 @@ class MultiStep(Schedule, name="multistep"):
     def bounds(self) -> tuple[float, float]:
         return _decay_bounds(self.lr, self.lr * self.gamma ** len(self.milestones))
 
-    def phase_starts(self, n: int) -> list[int]:
+    def _phase_starts(self, n: int) -> list[int]:
         return [m for m in self.milestones if m < n]
 
 
@@ -130,12 +131,16 @@ class Exponential(Schedule, name="exponential"):
             if self.decay_rate is None or self.decay_steps is None:
                 raise ScheduleError("decay_rate and decay_steps go together; give both")
             set_fields(
-                self, decay_rate=_check_gamma(self.decay_rate, steps),
+                self, decay_rate=_check_gamma(self.decay_rate, steps, "decay_rate"),
                 decay_steps=count(self.decay_steps, "decay_steps"),
             )
         else:
+            if self.staircase:
+                raise ScheduleError(
+                    "staircase needs decay_rate with decay_steps; a per-step gamma has no stairs"
+                )
             set_fields(self, gamma=_check_gamma(self.gamma, steps))
-        set_fields(self, lr=rate(self.lr, "lr"), staircase=bool(self.staircase), steps=steps)
+        set_fields(self, lr=rate(self.lr, "lr"), staircase=flag(self.staircase, "staircase"), steps=steps)
 
     def _rate(self, t, ops):
         if self.gamma is not None:
@@ -166,7 +171,7 @@ class InverseTime(Schedule, name="inverse_time"):
     def _check(self) -> None:
         set_fields(
             self, lr=rate(self.lr, "lr"), decay_rate=rate(self.decay_rate, "decay_rate"),
-            decay_steps=count(self.decay_steps, "decay_steps"), staircase=bool(self.staircase),
+            decay_steps=count(self.decay_steps, "decay_steps"), staircase=flag(self.staircase, "staircase"),
             steps=optional_count(self.steps, "steps"),
         )
 
@@ -226,7 +231,10 @@ class Linear(Schedule, name="linear"):
         )
 
     def _rate(self, t, ops):
-        return self.start_lr + (self.end_lr - self.start_lr) * (t / self.steps)
+        # A weighted sum of two rates >= 0, never a difference: exact at both ends and accurate to a
+        # few ulp everywhere. `start + (end - start) * t / steps` cancels where end_lr << start_lr and
+        # ends off end_lr (linear(1.0, 1e-20, 10) ended at 0.0); `1 - t / steps` loses digits near the end.
+        return self.start_lr * ((self.steps - t) / self.steps) + self.end_lr * (t / self.steps)
 
     def bounds(self) -> tuple[float, float]:
         return _decay_bounds(self.start_lr, self.end_lr)
@@ -262,5 +270,5 @@ class Piecewise(Schedule, name="piecewise"):
     def bounds(self) -> tuple[float, float]:
         return (min(self.rates), max(self.rates))
 
-    def phase_starts(self, n: int) -> list[int]:
+    def _phase_starts(self, n: int) -> list[int]:
         return [b for b in self.boundaries if b < n]

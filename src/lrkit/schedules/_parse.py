@@ -55,34 +55,39 @@ def _build(text: str, node: Node) -> Schedule | WarmupPrefix:
     return _build_call(text, node)
 
 
-def _flatten(node: Node) -> list[Node]:
-    if isinstance(node, Chain):
-        return [*_flatten(node.left), *_flatten(node.right)]
+def _flatten(node: Chain) -> list[Node]:
+    """The items of a chain in order; a parenthesised chain inside it stays one item."""
+    return [*_items(node.left), *_items(node.right)]
+
+
+def _items(node: Node) -> list[Node]:
+    if isinstance(node, Chain) and not node.grouped:
+        return _flatten(node)
     return [node]
 
 
 def _build_chain(text: str, node: Chain) -> Schedule:
-    """A warmup(...) binds to the single schedule right after it; the rest are joined in order."""
-    pieces: list[Schedule] = []
-    pending: list[WarmupPrefix] = []
+    """A warmup(...) binds to the single schedule (or group) right after it; the rest are joined."""
+    pieces: list[tuple[Schedule, int]] = []
+    pending: list[tuple[WarmupPrefix, int]] = []
     for item in _flatten(node):
         built = _build(text, item)
         if isinstance(built, WarmupPrefix):
-            pending.append(built)
+            pending.append((built, item.position))
             continue
+        position = item.position
         while pending:
-            prefix = pending.pop()
-            built = _construct(text, _position(item), lambda p=prefix, b=built: p >> b)
-        pieces.append(built)
+            prefix, position = pending.pop()
+            built = _construct(text, position, lambda p=prefix, b=built: p >> b)
+        pieces.append((built, position))
     if pending:
         raise SpecError(text, len(text), "warmup(...) must be followed by the schedule it warms up")
     if len(pieces) == 1:
-        return pieces[0]
-    return _construct(text, node.position, lambda: Join(tuple(pieces)))
-
-
-def _position(node: Node) -> int:
-    return node.position
+        return pieces[0][0]
+    for piece, position in pieces[:-1]:
+        if piece.length is None:
+            raise SpecError(text, position, f"{piece} never ends, so nothing can follow it; give it steps=N")
+    return _construct(text, node.position, lambda: Join(tuple(piece for piece, _ in pieces)))
 
 
 def _build_call(text: str, call: Call) -> Schedule | WarmupPrefix:
@@ -101,8 +106,9 @@ def _build_call(text: str, call: Call) -> Schedule | WarmupPrefix:
         parameters = [f.name for f in dataclasses.fields(cls)]
         aliases = cls.aliases
     if len(call.args) > len(parameters):
+        extra = call.arg_positions[len(parameters)] if call.arg_positions else call.position
         raise SpecError(
-            text, call.position,
+            text, extra,
             f"{call.name}() takes at most {len(parameters)} arguments ({', '.join(parameters)}), "
             f"got {len(call.args)}",
         )

@@ -18,6 +18,18 @@ from ._base import (
 )
 
 
+def _warmup_fields(steps: object, start: object, shape: object) -> dict[str, object]:
+    """Checked and normalised steps, start and shape of a warmup."""
+    fields = {
+        "steps": count(steps, "steps"),
+        "start": fraction(start, "start", low=0.0, high=1.0),
+        "shape": choice(shape, "shape", ("linear", "exponential")),
+    }
+    if fields["shape"] == "exponential" and fields["start"] == 0:
+        raise ScheduleError("an exponential warmup needs start > 0 (a factor of the first rate)")
+    return fields
+
+
 @dataclass(frozen=True)
 class Warmup(Schedule, name="warmup"):
     """Ramp up to the first rate of `target` over `steps`, then run `target` from its step 0
@@ -36,13 +48,7 @@ class Warmup(Schedule, name="warmup"):
     def _check(self) -> None:
         if not isinstance(self.target, Schedule):
             raise ScheduleError(f"warmup needs a schedule to warm up to, got {self.target!r}")
-        set_fields(
-            self, steps=count(self.steps, "steps"),
-            start=fraction(self.start, "start", low=0.0, high=1.0),
-            shape=choice(self.shape, "shape", ("linear", "exponential")),
-        )
-        if self.shape == "exponential" and self.start == 0:
-            raise ScheduleError("an exponential warmup needs start > 0 (a factor of the first rate)")
+        set_fields(self, **_warmup_fields(self.steps, self.start, self.shape))
 
     @property
     def length(self) -> int | None:
@@ -66,7 +72,7 @@ class Warmup(Schedule, name="warmup"):
         low, high = self.target.bounds()
         return (min(low, self.start * self.target(0)), high)
 
-    def phase_starts(self, n: int) -> list[int]:
+    def _phase_starts(self, n: int) -> list[int]:
         inner = [self.steps + s for s in self.target.phase_starts(max(n - self.steps, 0))]
         return ([self.steps] if self.steps < n else []) + inner
 
@@ -90,6 +96,15 @@ class WarmupPrefix:
     steps: int
     start: float = 0.0
     shape: str = "linear"
+
+    def __post_init__(self) -> None:
+        # Checked here too, so `warmup(0)` fails where it is written, not at the later `>>`.
+        try:
+            fields = _warmup_fields(self.steps, self.start, self.shape)
+        except ScheduleError as error:
+            raise ScheduleError(f"warmup(): {error}") from None
+        for key, value in fields.items():
+            object.__setattr__(self, key, value)
 
     def __rshift__(self, target: Schedule) -> Warmup:
         return Warmup(target, self.steps, self.start, self.shape)
@@ -153,8 +168,9 @@ class WarmupStableDecay(Schedule, name="wsd"):
     def bounds(self) -> tuple[float, float]:
         return (0.0 if self.warmup else self.min_lr, self.lr)
 
-    def phase_starts(self, n: int) -> list[int]:
-        return [s for s in (self.warmup, self.steps - self.decay) if 0 < s < n]
+    def _phase_starts(self, n: int) -> list[int]:
+        # Without a stable phase the decay starts where the warmup ends: one phase start, not two.
+        return sorted({s for s in (self.warmup, self.steps - self.decay) if 0 < s < n})
 
 
 @dataclass(frozen=True)
@@ -192,5 +208,5 @@ class InverseSqrt(Schedule, name="inverse_sqrt"):
     def bounds(self) -> tuple[float, float]:
         return (0.0, self.lr)
 
-    def phase_starts(self, n: int) -> list[int]:
+    def _phase_starts(self, n: int) -> list[int]:
         return [self.warmup] if 0 < self.warmup < n else []

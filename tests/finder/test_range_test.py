@@ -12,7 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.utils.data import DataLoader, TensorDataset
 
-from lrkit.finder import FinderError, FinderResult, find_lr, minimum_tenth, range_test, steepest, valley
+from lrkit.finder import (
+    FinderError,
+    FinderResult,
+    find_lr,
+    range_test,
+    suggest_all,
+)
 from lrkit.tasks import get_task
 
 
@@ -39,6 +45,7 @@ def test_model_and_optimizer_are_bit_identical_afterwards(name):
         loss_fn(model(x), y).backward()
         optimizer.step()
     params = {k: v.clone() for k, v in model.state_dict().items()}
+    gradients = [p.grad.clone() for p in model.parameters()]
     state = {
         i: {k: (v.clone() if torch.is_tensor(v) else v) for k, v in s.items()}
         for i, s in enumerate(optimizer.state.values())
@@ -54,6 +61,7 @@ def test_model_and_optimizer_are_bit_identical_afterwards(name):
         for key, value in s.items():
             assert torch.equal(value, state[i][key]) if torch.is_tensor(value) else value == state[i][key]
     assert [dict(g, params=None) for g in optimizer.param_groups] == groups
+    assert all(torch.equal(p.grad, g) for p, g in zip(model.parameters(), gradients))
 
 
 def test_restored_even_when_the_loss_raises():
@@ -137,8 +145,9 @@ def test_accumulation_draws_that_many_batches_per_step():
         steps=10,
         accumulation=3,
         end_lr=1e-3,
+        probe_size=64,
     )
-    assert len(seen) == 30
+    assert len(seen) == 2 + 30  # two batches of 32 make the probe set, then 3 per step
 
 
 @pytest.mark.parametrize(
@@ -149,6 +158,7 @@ def test_accumulation_draws_that_many_batches_per_step():
         {"mode": "cubic"},
         {"smoothing": 0.0},
         {"accumulation": 0},
+        {"probe_size": 0},
     ],
 )
 def test_bad_arguments_are_one_clear_error(options):
@@ -198,6 +208,26 @@ curves = st.lists(st.floats(0.01, 100.0), min_size=0, max_size=120)
 @given(curves)
 def test_suggestions_lie_on_the_curve_or_are_none(losses):
     lrs = list(np.geomspace(1e-6, 1.0, len(losses))) if losses else []
-    for method in (steepest, minimum_tenth, valley):
-        value = method(lrs, losses)
+    for value in suggest_all(lrs, losses, losses).values():
         assert value is None or (min(lrs) / 10 <= value <= max(lrs))
+
+
+def test_the_probe_is_the_loss_on_the_given_examples_after_each_update():
+    model, loader = _problem()
+    x, y = loader.dataset.tensors
+    loss_fn = torch.nn.functional.cross_entropy
+    torch.manual_seed(5)  # the loader's shuffle
+    result = range_test(
+        model, torch.optim.SGD(model.parameters(), lr=1.0), loss_fn, loader,
+        probe=(x[:40], y[:40]), start_lr=0.5, end_lr=5.0, steps=12,
+    )
+    assert len(result.probe) == result.steps == 12
+    assert result.suggestions["lrkit"] == pytest.approx(result.lrs[int(np.argmin(result.probe))] / 3)
+    # Replay the first update by hand: the first probe value is the loss on those 40 examples after it.
+    torch.manual_seed(5)
+    inputs, targets = next(iter(loader))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    loss_fn(model(inputs), targets).backward()
+    optimizer.step()
+    with torch.no_grad():
+        assert result.probe[0] == pytest.approx(float(loss_fn(model(x[:40]), y[:40])), rel=1e-6)

@@ -32,15 +32,19 @@ class FinderError(LrkitError):
 
 @contextlib.contextmanager
 def restored(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> Iterator[None]:
-    """Snapshot model and optimizer state; put both back exactly on exit, even on error."""
+    """Snapshot model and optimizer state and the parameters' gradients; put all back exactly on
+    exit, even on error (a leftover gradient would leak into the user's next backward pass)."""
     model_state = {key: value.detach().clone() for key, value in model.state_dict().items()}
     optimizer_state = copy.deepcopy(optimizer.state_dict())
+    gradients = [None if p.grad is None else p.grad.detach().clone() for p in model.parameters()]
     training = model.training
     try:
         yield
     finally:
         model.load_state_dict(model_state)
         optimizer.load_state_dict(optimizer_state)
+        for parameter, gradient in zip(model.parameters(), gradients):
+            parameter.grad = gradient
         model.train(training)
 
 
@@ -69,6 +73,17 @@ def _cycle(data: Iterable) -> Iterator[Any]:
             data = list(data)  # a one-shot iterator: nothing more will come from it
 
 
+def _probe_from(stream: Iterator[Any], size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """`size` training examples from the first batches: the fixed set the probe loss is taken on."""
+    inputs, targets, have = [], [], 0
+    while have < size:
+        batch_inputs, batch_targets = next(stream)
+        inputs.append(batch_inputs)
+        targets.append(batch_targets)
+        have += len(batch_inputs)
+    return torch.cat(inputs)[:size], torch.cat(targets)[:size]
+
+
 def range_test(
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
@@ -82,25 +97,33 @@ def range_test(
     smoothing: float = 0.05,
     diverge_factor: float = 5.0,
     accumulation: int = 1,
+    probe: tuple[torch.Tensor, torch.Tensor] | None = None,
+    probe_size: int = 512,
     device: str | torch.device | None = None,
     callback: Callback = ignore,
 ) -> FinderResult:
     """Ramp the rate from start_lr to end_lr over `steps` updates, recording the loss.
 
-    Each update may average `accumulation` batches. The loss is smoothed with an exponential
-    moving average (weight `smoothing` on the newest value, bias-corrected); the test stops when
-    the smoothed loss exceeds `diverge_factor` x its best or becomes non-finite. Model and
+    Each update may average `accumulation` batches. Two curves are recorded: the training loss
+    of each batch, smoothed with a bias-corrected moving average (weight `smoothing` on the newest
+    value, as torch-lr-finder does), and the *probe loss*: the loss on one fixed set of examples
+    (`probe`, or the first `probe_size` training examples) after each update. The probe loss has
+    no batch-to-batch noise and no smoothing lag, so lrkit's suggestion reads it. The test stops
+    when either curve exceeds `diverge_factor` x its best or becomes non-finite. Model and
     optimizer are restored on return.
     """
     if not 0 < smoothing <= 1:
         raise FinderError(f"smoothing must be in (0, 1], got {smoothing!r}")
     if accumulation < 1:
         raise FinderError(f"accumulation must be >= 1, got {accumulation!r}")
+    if probe is None and probe_size < 1:
+        raise FinderError(f"probe_size must be >= 1, got {probe_size!r}")
     schedule = ramp(start_lr, end_lr, steps, mode)
     target = pick_device(device) if device is not None else next(model.parameters()).device
-    lrs, losses, smoothed = [], [], []
-    stop_reason, average, best = "completed", 0.0, math.inf
+    lrs, losses, smoothed, probe_losses = [], [], [], []
+    stop_reason, average, best, best_probe = "completed", 0.0, math.inf, math.inf
     stream = _cycle(data)
+    probe_inputs, probe_targets = (t.to(target) for t in (probe or _probe_from(stream, probe_size)))
     with restored(model, optimizer):
         for group in optimizer.param_groups:
             group.pop("initial_lr", None)  # ramp from the optimizer's own rates, not a past scheduler's
@@ -116,22 +139,29 @@ def range_test(
                 loss.backward()
                 total += loss.item()
             lrs.append(float(scheduler.current_rate()))
-            losses.append(total)
-            average = (1 - smoothing) * average + smoothing * total
-            value = average / (1 - (1 - smoothing) ** (step + 1))
-            smoothed.append(value)
-            callback(Event("finder", step + 1, steps, {"lr": lrs[-1], "loss": value}))
-            if not math.isfinite(value) or value > diverge_factor * best:
-                stop_reason = "diverged"
-                break
-            best = min(best, value)
             optimizer.step()
             scheduler.step()
+            with torch.no_grad():
+                probe_loss = float(loss_fn(model(probe_inputs), probe_targets))
+            average = (1 - smoothing) * average + smoothing * total
+            value = average / (1 - (1 - smoothing) ** (step + 1))
+            losses.append(total)
+            smoothed.append(value)
+            probe_losses.append(probe_loss)
+            callback(Event("finder", step + 1, steps, {"lr": lrs[-1], "loss": value}))
+            if _exploded(value, best, diverge_factor) or _exploded(probe_loss, best_probe, diverge_factor):
+                stop_reason = "diverged"
+                break
+            best, best_probe = min(best, value), min(best_probe, probe_loss)
     return FinderResult(
-        lrs=tuple(lrs), losses=tuple(losses), smoothed=tuple(smoothed), stop_reason=stop_reason,
-        start_lr=start_lr, end_lr=end_lr, mode=mode, optimizer=type(optimizer).__name__,
-        suggestions=suggest_all(lrs, smoothed),
+        lrs=tuple(lrs), losses=tuple(losses), smoothed=tuple(smoothed), probe=tuple(probe_losses),
+        stop_reason=stop_reason, start_lr=start_lr, end_lr=end_lr, mode=mode,
+        optimizer=type(optimizer).__name__, suggestions=suggest_all(lrs, smoothed, probe_losses),
     )
+
+
+def _exploded(loss: float, best: float, factor: float) -> bool:
+    return not math.isfinite(loss) or loss > factor * best
 
 
 def find_lr(

@@ -10,13 +10,15 @@ from .._json import decode_floats, encode_floats
 
 @dataclass(frozen=True)
 class FinderResult:
-    """Rates tried (one per step), raw and smoothed training loss, and the stop reason
-    ("completed" or "diverged"). `suggestions` maps each method's name to its rate (None when
-    the curve gives that method nothing to go on); `suggestion` is the recommended one."""
+    """Rates tried (one per step), raw and smoothed training loss, the probe loss after each
+    update (loss on one fixed set of examples), and the stop reason ("completed" or "diverged").
+    `suggestions` maps each method's name to its rate (None when the curve gives that method
+    nothing to go on); `suggestion` is the recommended one."""
 
     lrs: tuple[float, ...]
     losses: tuple[float, ...]
     smoothed: tuple[float, ...]
+    probe: tuple[float, ...]
     stop_reason: str
     start_lr: float
     end_lr: float
@@ -50,13 +52,15 @@ class FinderResult:
             "lrs": list(self.lrs),
             "losses": encode_floats(self.losses),
             "smoothed": encode_floats(self.smoothed),
+            "probe": encode_floats(self.probe),
         }
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> FinderResult:
         return FinderResult(
             lrs=tuple(data["lrs"]), losses=decode_floats(data["losses"]),
-            smoothed=decode_floats(data["smoothed"]), stop_reason=data["stop_reason"],
+            smoothed=decode_floats(data["smoothed"]), probe=decode_floats(data["probe"]),
+            stop_reason=data["stop_reason"],
             start_lr=data["start_lr"], end_lr=data["end_lr"], mode=data["mode"],
             optimizer=data.get("optimizer", ""), task=data.get("task", ""),
             suggestions=dict(data.get("suggestions", {})), method=data.get("method", "lrkit"),

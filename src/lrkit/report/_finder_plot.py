@@ -23,10 +23,13 @@ def plot_finder(result: FinderResult, ax: Axes | None = None) -> Figure:
         figure, ax = _pyplot().subplots(figsize=(7, 4), layout="constrained")
     else:
         figure = ax.figure
-    lrs, raw, smooth = (np.asarray(v, dtype=float) for v in (result.lrs, result.losses, result.smoothed))
-    ax.plot(lrs, raw, color="0.75", linewidth=0.8, label="loss")
+    lrs, raw, smooth, probe = (
+        np.asarray(v, dtype=float) for v in (result.lrs, result.losses, result.smoothed, result.probe)
+    )
+    ax.plot(lrs, raw, color="0.75", linewidth=0.8, label="batch loss")
     ax.plot(lrs, smooth, color="C0", linewidth=1.8, label="smoothed")
-    finite = smooth[np.isfinite(smooth)]
+    ax.plot(lrs, probe, color="C3", linewidth=1.2, label="probe loss")
+    finite = np.concatenate([smooth[np.isfinite(smooth)], probe[np.isfinite(probe)]])
     if len(finite):
         low, start = finite.min(), finite[0]
         ax.set_ylim(low - 0.05 * (start - low + 1e-12), max(start, low) + 0.6 * (start - low + 1e-12))

@@ -3,6 +3,7 @@ good values of other numeric types are normalised."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -186,8 +187,9 @@ def test_numpy_and_python_numbers_normalise_to_plain_values(odd, plain) -> None:
 
 
 def _leaf_values(schedule: Schedule):
-    for key, value in vars(schedule).items():
-        del key
+    """The values of the schedule's fields (not its cached evaluation helpers), nested ones too."""
+    for field in dataclasses.fields(schedule):
+        value = getattr(schedule, field.name)
         if isinstance(value, Schedule):
             yield from _leaf_values(value)
         elif isinstance(value, tuple):

@@ -26,7 +26,7 @@ class ScheduleError(LrkitError):
 
 
 def _select_scalar(t: float, boundaries: Sequence[float], pieces: Sequence[Callable]) -> float:
-    return pieces[bisect.bisect_right(boundaries, t)](t)
+    return pieces[bisect.bisect_right(boundaries, t)](t, SCALAR_OPS)
 
 
 def _select_array(t: np.ndarray, boundaries: Sequence[float], pieces: Sequence[Callable]):
@@ -35,7 +35,7 @@ def _select_array(t: np.ndarray, boundaries: Sequence[float], pieces: Sequence[C
     for i, piece in enumerate(pieces):
         mask = index == i
         if mask.any():
-            out[mask] = piece(t[mask])
+            out[mask] = piece(t[mask], ARRAY_OPS)
     return out
 
 
@@ -45,6 +45,8 @@ def _where_scalar(condition: bool, yes: float, no: float) -> float:
 
 # `select(t, boundaries, pieces)` evaluates only the piece each step falls in (piece i covers
 # boundaries[i-1] <= t < boundaries[i]), so a phase's formula never sees steps outside its phase.
+# A piece is a callable `(t, ops)`; schedules build theirs once, in `_check`, since the per-step
+# call is on the training loop's hot path.
 SCALAR_OPS = SimpleNamespace(
     cos=math.cos, exp=math.exp, log=math.log, sqrt=math.sqrt, floor=math.floor,
     minimum=min, maximum=max, where=_where_scalar, select=_select_scalar,
@@ -82,6 +84,7 @@ class Schedule:
     def __post_init__(self) -> None:
         try:
             self._check()
+            object.__setattr__(self, "_length", self.length)  # read on every call
             self._check_finite()
         except ScheduleError as error:
             raise ScheduleError(f"{self.name}(): {error}") from None
@@ -128,10 +131,11 @@ class Schedule:
         """The learning rate at `step` (0-based count of optimizer updates)."""
         if step < 0:
             raise ScheduleError(f"step must be >= 0, got {step}")
-        return float(self._at(step, SCALAR_OPS))
+        length = self._length
+        return float(self._rate(step if length is None or step < length else length, SCALAR_OPS))
 
     def _at(self, t: Any, ops: SimpleNamespace) -> Any:
-        length = self.length
+        length = self._length
         if length is not None:
             t = ops.minimum(t, length)
         return self._rate(t, ops)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
@@ -34,11 +35,14 @@ class Join(Schedule, name="join"):
                     f"{piece} never ends, so nothing can follow it; give it steps=N"
                 )
         set_fields(self, pieces=tuple(flat))
+        starts = tuple(itertools.accumulate(piece.length for piece in flat[:-1]))
+        shifted = [functools.partial(self._shifted, p, offset) for p, offset in zip(flat, (0, *starts))]
+        set_fields(self, _starts=starts, _pieces=tuple(shifted))
 
     @property
     def starts(self) -> list[int]:
         """The step at which each piece after the first begins."""
-        return list(itertools.accumulate(piece.length for piece in self.pieces[:-1]))
+        return list(self._starts)
 
     @property
     def length(self) -> int | None:
@@ -46,13 +50,11 @@ class Join(Schedule, name="join"):
         return None if last is None else sum(p.length for p in self.pieces[:-1]) + last
 
     def _rate(self, t, ops):
-        offsets = [0, *self.starts]
-        pieces = [self._shifted(piece, offset, ops) for piece, offset in zip(self.pieces, offsets)]
-        return ops.select(t, self.starts, pieces)
+        return ops.select(t, self._starts, self._pieces)
 
     @staticmethod
-    def _shifted(piece: Schedule, offset: int, ops):
-        return lambda t: piece._at(t - offset, ops)
+    def _shifted(piece: Schedule, offset: int, t, ops):
+        return piece._at(t - offset, ops)
 
     def bounds(self) -> tuple[float, float]:
         lows, highs = zip(*(piece.bounds() for piece in self.pieces))

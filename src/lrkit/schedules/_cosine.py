@@ -67,25 +67,25 @@ class CosineRestarts(Schedule, name="cosine_restarts"):
             steps=optional_count(self.steps, "steps"),
         )
         _check_min(self.lr, self.min_lr)
+        if self.mult > 1:
+            # Cycle starts as exact integers, up to where float steps stop being exact.
+            starts = [0]
+            while starts[-1] < 2**53:
+                starts.append(starts[-1] + self.period * self.mult ** (len(starts) - 1))
+            set_fields(self, _cycle_starts=tuple(starts))
 
     def _cycle(self, t, ops):
-        """Index of the cycle containing step t and the step where that cycle starts."""
+        """Index i of the cycle containing step t, mult^i, and the step where that cycle starts."""
         if self.mult == 1:
             cycle = ops.floor(t / self.period)
-            return cycle, cycle * self.period
-        mult = self.mult
-        cycle = ops.floor(ops.log(t * (mult - 1) / self.period + 1.0) / math.log(mult))
-        # The logarithm can land a hair on the wrong side of a cycle start; settle it exactly.
-        start = self.period * (mult**cycle - 1) / (mult - 1)
-        cycle = ops.where(start > t, cycle - 1, cycle)
-        next_start = self.period * (mult ** (cycle + 1) - 1) / (mult - 1)
-        cycle = ops.where(next_start <= t, cycle + 1, cycle)
-        return cycle, self.period * (mult**cycle - 1) / (mult - 1)
+            return cycle, 1, cycle * self.period
+        cycle = ops.count(self._cycle_starts, t) - 1
+        return cycle, self.mult**cycle, ops.take(self._cycle_starts, cycle)
 
     def _rate(self, t, ops):
-        cycle, start = self._cycle(t, ops)
-        period = self.period * self.mult**cycle
-        peak = ops.maximum(self.lr * self.decay**cycle, self.min_lr)
+        cycle, power, start = self._cycle(t, ops)
+        period = self.period * power
+        peak = self.lr if self.decay == 1 else ops.maximum(self.lr * self.decay**cycle, self.min_lr)
         return self.min_lr + (peak - self.min_lr) * _half_cosine((t - start) / period, ops)
 
     def bounds(self) -> tuple[float, float]:

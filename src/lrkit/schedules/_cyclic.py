@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
@@ -99,11 +100,22 @@ class OneCycle(Schedule, name="one_cycle"):
             final_div_factor=positive(self.final_div_factor, "final_div_factor"),
             three_phase=flag(self.three_phase, "three_phase"),
         )
-        ends = [end for end, _, _ in self._phases()]
+        phases = self._phases()
+        ends = [end for end, _, _ in phases]
         if ends[0] <= 0 or any(b <= a for a, b in itertools.pairwise(ends)):
             raise ScheduleError(
                 f"pct_start={self.pct_start!r} leaves a phase with no steps out of {self.steps}"
             )
+        begins = (0.0, *ends[:-1])
+        set_fields(
+            self,
+            # Torch puts step s in the first phase whose end >= s: for whole steps, s < floor(end) + 1.
+            _boundaries=tuple(math.floor(end) + 1 for end in ends[:-1]),
+            _pieces=tuple(
+                functools.partial(_ANNEALS[self.anneal], begin, end, start_lr, end_lr)
+                for begin, (end, start_lr, end_lr) in zip(begins, phases)
+            ),
+        )
 
     def _phases(self) -> list[tuple[float, float, float]]:
         """(end step, start rate, end rate) of each phase, as torch's OneCycleLR lays them out."""
@@ -118,23 +130,8 @@ class OneCycle(Schedule, name="one_cycle"):
             ]
         return [(rise_end, initial, self.max_lr), (self.steps - 1, self.max_lr, final)]
 
-    def _anneal(self, start: float, end: float, pct, ops):
-        if self.anneal == "cos":
-            return end + (start - end) / 2.0 * (ops.cos(math.pi * pct) + 1)
-        return (end - start) * pct + start
-
     def _rate(self, t, ops):
-        phases = self._phases()
-        t = ops.minimum(t, self.steps - 1)
-        pieces, begin = [], 0.0
-        for end, start_lr, end_lr in phases:
-            pieces.append(self._piece(begin, end, start_lr, end_lr, ops))
-            begin = end
-        # Torch puts step s in the first phase whose end >= s: for whole steps, s < floor(end) + 1.
-        return ops.select(t, [math.floor(end) + 1 for end, _, _ in phases[:-1]], pieces)
-
-    def _piece(self, begin: float, end: float, start_lr: float, end_lr: float, ops):
-        return lambda t: self._anneal(start_lr, end_lr, (t - begin) / (end - begin), ops)
+        return ops.select(ops.minimum(t, self.steps - 1), self._boundaries, self._pieces)
 
     def bounds(self) -> tuple[float, float]:
         # Each phase moves monotonically between its two end rates; with div_factor or
@@ -144,3 +141,16 @@ class OneCycle(Schedule, name="one_cycle"):
 
     def _phase_starts(self, n: int) -> list[int]:
         return [math.floor(end) + 1 for end, _, _ in self._phases()[:-1] if math.floor(end) + 1 < n]
+
+
+# One phase of OneCycle from `start` at step `begin` to `end_lr` at step `end`, with torch's
+# expression order (so the two agree to the last bits).
+def _cos_phase(begin: float, end: float, start: float, end_lr: float, t, ops):
+    return end_lr + (start - end_lr) / 2.0 * (ops.cos(math.pi * ((t - begin) / (end - begin))) + 1)
+
+
+def _linear_phase(begin: float, end: float, start: float, end_lr: float, t, ops):
+    return (end_lr - start) * ((t - begin) / (end - begin)) + start
+
+
+_ANNEALS = {"cos": _cos_phase, "linear": _linear_phase}

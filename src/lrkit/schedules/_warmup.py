@@ -49,6 +49,7 @@ class Warmup(Schedule, name="warmup"):
         if not isinstance(self.target, Schedule):
             raise ScheduleError(f"warmup needs a schedule to warm up to, got {self.target!r}")
         set_fields(self, **_warmup_fields(self.steps, self.start, self.shape))
+        set_fields(self, _peak=self.target(0), _pieces=(self._ramp, self._after))
 
     @property
     def length(self) -> int | None:
@@ -61,12 +62,13 @@ class Warmup(Schedule, name="warmup"):
             factor = self.start + (1.0 - self.start) * progress
         else:
             factor = self.start ** (1.0 - progress)
-        return self.target(0) * factor
+        return self._peak * factor
+
+    def _after(self, t, ops):
+        return self.target._at(t - self.steps, ops)
 
     def _rate(self, t, ops):
-        ramp = lambda u: self._ramp(u, ops)  # noqa: E731
-        after = lambda u: self.target._at(u - self.steps, ops)  # noqa: E731
-        return ops.select(t, [self.steps], [ramp, after])
+        return ops.select(t, (self.steps,), self._pieces)
 
     def bounds(self) -> tuple[float, float]:
         low, high = self.target.bounds()
@@ -143,6 +145,10 @@ class WarmupStableDecay(Schedule, name="wsd"):
             )
         if self.min_lr > self.lr:
             raise ScheduleError(f"min_lr={self.min_lr!r} is above lr={self.lr!r}")
+        set_fields(
+            self, _boundaries=(self.warmup, self.steps - self.decay),
+            _pieces=(self._warming, self._stable, self._decayed),
+        )
 
     def _decayed(self, t, ops):
         progress = (t - (self.steps - self.decay)) / self.decay
@@ -154,16 +160,14 @@ class WarmupStableDecay(Schedule, name="wsd"):
             factor = 1.0 - ops.sqrt(progress)
         return self.min_lr + (self.lr - self.min_lr) * factor
 
+    def _warming(self, t, ops):
+        return self.lr * (t / max(self.warmup, 1))
+
+    def _stable(self, t, ops):
+        return self.lr + 0.0 * t
+
     def _rate(self, t, ops):
-        return ops.select(
-            t,
-            [self.warmup, self.steps - self.decay],
-            [
-                lambda u: self.lr * (u / max(self.warmup, 1)),
-                lambda u: self.lr + 0.0 * u,
-                lambda u: self._decayed(u, ops),
-            ],
-        )
+        return ops.select(t, self._boundaries, self._pieces)
 
     def bounds(self) -> tuple[float, float]:
         return (0.0 if self.warmup else self.min_lr, self.lr)
@@ -193,17 +197,16 @@ class InverseSqrt(Schedule, name="inverse_sqrt"):
             self, lr=rate(self.lr, "lr"), warmup=warmup_steps,
             timescale=count(timescale, "timescale"), steps=optional_count(self.steps, "steps"),
         )
+        set_fields(self, _pieces=(self._warming, self._decaying))
+
+    def _warming(self, t, ops):
+        return self.lr * (t / max(self.warmup, 1))
+
+    def _decaying(self, t, ops):
+        return self.lr / ops.sqrt((t + self.timescale - self.warmup) / self.timescale)
 
     def _rate(self, t, ops):
-        shift = self.timescale - self.warmup
-        return ops.select(
-            t,
-            [self.warmup],
-            [
-                lambda u: self.lr * (u / max(self.warmup, 1)),
-                lambda u: self.lr / ops.sqrt((u + shift) / self.timescale),
-            ],
-        )
+        return ops.select(t, (self.warmup,), self._pieces)
 
     def bounds(self) -> tuple[float, float]:
         return (0.0, self.lr)

@@ -89,7 +89,9 @@ def test_the_installed_command_exits_2_without_a_traceback():
     assert "steps must be a whole number of steps >= 1" in result.stderr
 
 
-def test_demo_draws_the_gallery(tmp_path, capsys):
+def test_demo_finds_a_rate_trains_at_it_and_draws_the_gallery(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path)]) == 0
-    assert (tmp_path / "schedules.png").read_bytes().startswith(PNG_MAGIC)
-    assert "one-cycle" in capsys.readouterr().out
+    for plot in ("finder.png", "schedules.png"):
+        assert (tmp_path / plot).read_bytes().startswith(PNG_MAGIC)
+    out = capsys.readouterr().out
+    assert "lrkit (recommended)" in out and "final validation accuracy" in out and "one-cycle" in out

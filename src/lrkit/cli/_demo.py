@@ -1,4 +1,5 @@
-"""`lrkit demo`: the main job on the default settings (for now, the schedule gallery)."""
+"""`lrkit demo`: the main job on the default task: a range test, a full run at the rate it
+suggests with cosine decay, and the schedule gallery; tables here, plots in the output folder."""
 
 from __future__ import annotations
 
@@ -8,9 +9,18 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from ..finder import find_lr
 from ..report import plot_schedules
 from ..schedules import parse
+from ..tasks import get_task
+from ..train import Recipe
+from ..train import run as train
+from ._find import suggestion_table
 from ._output import save_figure
+from ._progress import progress_bar
+from ._train import result_table
+
+DEFAULT_TASK = "digits-mlp"
 
 GALLERY_STEPS = 1000
 GALLERY = {
@@ -30,10 +40,28 @@ def add_parser(commands) -> None:
         "demo", help="run the main job on the default settings", description=__doc__
     )
     parser.add_argument("--out", default="lrkit-report", help="folder for the output")
+    parser.add_argument("--task", default=DEFAULT_TASK, help=f"task to run on (default {DEFAULT_TASK})")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    out = Path(args.out)
+    task = get_task(args.task)
+    with progress_bar(f"range test on {task.name}") as callback:
+        found = find_lr(task, "adam", callback=callback)
+    console.print(suggestion_table(found))
+    console.print(f"range-test plot written to {save_figure(found.plot(), str(out / 'finder.png'))}")
+    if found.suggestion is not None:
+        lr = float(f"{found.suggestion:.3g}")  # as a user would type it
+        recipe = Recipe("adam", lr, "cosine")
+        with progress_bar(f"training {task.name} at lr {lr:g}") as callback:
+            console.print(result_table(train(task, recipe, callback=callback)))
+    show_gallery(out, console)
+    return 0
+
+
+def show_gallery(out: Path, console: Console) -> None:
+    """Each common schedule's shape over the same steps: a table and one plot."""
     schedules = {name: parse(spec) for name, spec in GALLERY.items()}
     table = Table(title=f"schedule gallery over {GALLERY_STEPS} steps", title_justify="left")
     for column in ("schedule", "spec", "start", "min", "max", "end"):
@@ -44,6 +72,5 @@ def run(args: argparse.Namespace, console: Console) -> int:
             name, str(schedule), *(f"{v:.4g}" for v in (values[0], values.min(), values.max(), values[-1]))
         )
     console.print(table)
-    path = save_figure(plot_schedules(schedules, GALLERY_STEPS), str(Path(args.out) / "schedules.png"))
+    path = save_figure(plot_schedules(schedules, GALLERY_STEPS), str(out / "schedules.png"))
     console.print(f"gallery plot written to {path}")
-    return 0

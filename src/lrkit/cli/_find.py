@@ -7,7 +7,7 @@ import argparse
 from rich.console import Console
 from rich.table import Table
 
-from ..finder import find_lr
+from ..finder import FinderResult, find_lr
 from ..tasks import load_task
 from ._output import save_figure, write_json
 from ._progress import progress_bar
@@ -42,15 +42,20 @@ def run_command(args: argparse.Namespace, console: Console) -> int:
         write_json(result.to_dict(), args.json)
         if args.json == "-":
             return 0
-    table = Table(title=f"range test on {task.name} with {args.optimizer}: {result.stop_reason} "
+    console.print(suggestion_table(result))
+    if result.suggestion is not None:
+        console.print(f"next: lrkit train {args.task} --optimizer {args.optimizer} "
+                      f"--lr {result.suggestion:.3g} --schedule cosine", highlight=False)
+    return 0
+
+
+def suggestion_table(result: FinderResult) -> Table:
+    """Every method's suggested rate, the recommended one marked."""
+    table = Table(title=f"range test on {result.task} with {result.optimizer}: {result.stop_reason} "
                         f"after {result.steps} steps", title_justify="left")
     table.add_column("method")
     table.add_column("suggested lr", justify="right")
     for name, value in result.suggestions.items():
         label = f"{name} (recommended)" if name == result.method else name
         table.add_row(label, "-" if value is None else f"{value:.3g}")
-    console.print(table)
-    if result.suggestion is not None:
-        console.print(f"next: lrkit train {args.task} --optimizer {args.optimizer} "
-                      f"--lr {result.suggestion:.3g} --schedule cosine", highlight=False)
-    return 0
+    return table

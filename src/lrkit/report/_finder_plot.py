@@ -45,7 +45,7 @@ def plot_finder(result: FinderResult, ax: Axes | None = None) -> Figure:
             )
     ax.set_xscale("log")
     ax.set_xlabel("learning rate")
-    ax.set_ylabel("training loss")
+    ax.set_ylabel("loss")
     title = (
         f"range test{' on ' + result.task if result.task else ''} ({result.optimizer}, {result.stop_reason})"
     )

@@ -38,6 +38,7 @@ lint: setup
 bench: setup
 	$(PY) benchmarks/bench_overhead.py
 	$(PY) benchmarks/bench_finder.py
+	$(PY) benchmarks/bench_threads.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
+import rich.markup
 from rich.console import Console
 
 from ..errors import LrkitError
@@ -43,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args, console) or 0
     except (LrkitError, OSError) as error:
         message = str(error).replace("\n", " ")
-        errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+        errors.print(f"[bold red]error:[/] {rich.markup.escape(message)}", highlight=False, soft_wrap=True)
         return 2
     except KeyboardInterrupt:
         errors.print("interrupted", highlight=False)

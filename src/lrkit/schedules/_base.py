@@ -22,7 +22,12 @@ from ..errors import LrkitError
 
 
 class ScheduleError(LrkitError):
-    """A schedule was built with an impossible parameter; the message names it and the fix."""
+    """A schedule was built with an impossible parameter; the message names it and the fix.
+    `field` is the parameter at fault, when one is (a spec error then points at it)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def _select_scalar(t: float, boundaries: Sequence[float], pieces: Sequence[Callable]) -> float:
@@ -87,7 +92,7 @@ class Schedule:
             object.__setattr__(self, "_length", self.length)  # read on every call
             self._check_finite()
         except ScheduleError as error:
-            raise ScheduleError(f"{self.name}(): {error}") from None
+            raise ScheduleError(f"{self.name}(): {error}", error.field) from None
 
     def _check_finite(self) -> None:
         """Refuse fields whose rates overflow (a rising gamma over many steps, a huge factor)."""
@@ -235,7 +240,7 @@ def rate(value: Any, field: str) -> float:
     """A learning rate: a finite number >= 0."""
     number = _number(value, field)
     if not math.isfinite(number) or number < 0:
-        raise ScheduleError(f"{field} must be a finite rate >= 0, got {value!r}")
+        raise ScheduleError(f"{field} must be a finite rate >= 0, got {value!r}", field)
     return number
 
 
@@ -243,7 +248,7 @@ def positive(value: Any, field: str) -> float:
     """A finite number > 0."""
     number = _number(value, field)
     if not math.isfinite(number) or number <= 0:
-        raise ScheduleError(f"{field} must be a finite number > 0, got {value!r}")
+        raise ScheduleError(f"{field} must be a finite number > 0, got {value!r}", field)
     return number
 
 
@@ -253,16 +258,16 @@ def fraction(value: Any, field: str, *, low: float, high: float, closed_low: boo
     above = number >= low if closed_low else number > low
     if not (above and number <= high):
         bracket = "[" if closed_low else "("
-        raise ScheduleError(f"{field} must be in {bracket}{low}, {high}], got {value!r}")
+        raise ScheduleError(f"{field} must be in {bracket}{low}, {high}], got {value!r}", field)
     return number
 
 
 def count(value: Any, field: str, *, minimum: int = 1) -> int:
     """A whole number of steps >= minimum."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ScheduleError(f"{field} must be a whole number of steps, got {value!r}")
+        raise ScheduleError(f"{field} must be a whole number of steps, got {value!r}", field)
     if not math.isfinite(value) or value != int(value) or value < minimum:
-        raise ScheduleError(f"{field} must be a whole number of steps >= {minimum}, got {value!r}")
+        raise ScheduleError(f"{field} must be a whole number of steps >= {minimum}, got {value!r}", field)
     return int(value)
 
 
@@ -274,28 +279,28 @@ def optional_count(value: Any, field: str) -> int | None:
 def flag(value: Any, field: str) -> bool:
     """A true/false switch; a string such as "false" is refused, not read as true."""
     if not isinstance(value, (bool, np.bool_)):
-        raise ScheduleError(f"{field} must be true or false, got {value!r}")
+        raise ScheduleError(f"{field} must be true or false, got {value!r}", field)
     return bool(value)
 
 
 def choice(value: Any, field: str, options: Sequence[str]) -> str:
     """One of a few named options."""
     if value not in options:
-        raise ScheduleError(f"{field} must be one of {', '.join(map(repr, options))}, got {value!r}")
+        raise ScheduleError(f"{field} must be one of {', '.join(map(repr, options))}, got {value!r}", field)
     return value
 
 
 def increasing(values: Any, field: str) -> tuple[int, ...]:
     """A strictly increasing tuple of step counts >= 1."""
     if not isinstance(values, (list, tuple)) or not values:
-        raise ScheduleError(f"{field} must be a non-empty list of steps, got {values!r}")
+        raise ScheduleError(f"{field} must be a non-empty list of steps, got {values!r}", field)
     steps = tuple(count(item, field) for item in values)
     if any(b <= a for a, b in itertools.pairwise(steps)):
-        raise ScheduleError(f"{field} must be strictly increasing, got {list(steps)}")
+        raise ScheduleError(f"{field} must be strictly increasing, got {list(steps)}", field)
     return steps
 
 
 def _number(value: Any, field: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ScheduleError(f"{field} must be a number, got {value!r}")
+        raise ScheduleError(f"{field} must be a number, got {value!r}", field)
     return float(value)

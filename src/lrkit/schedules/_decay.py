@@ -23,7 +23,7 @@ def _check_gamma(gamma: float, steps: int | None, field: str = "gamma") -> float
     """A decay factor > 0; a rising one (> 1) needs `steps` so the rate stays finite."""
     gamma = positive(gamma, field)
     if gamma > 1 and steps is None:
-        raise ScheduleError(f"{field}={gamma!r} > 1 makes the rate grow without end; give steps=N")
+        raise ScheduleError(f"{field}={gamma!r} > 1 makes the rate grow without end; give steps=N", field)
     return gamma
 
 

@@ -133,7 +133,19 @@ def _build_call(text: str, call: Call) -> Schedule | WarmupPrefix:
     ]
     if missing:
         raise SpecError(text, call.position, f"{call.name}() needs {', '.join(map(repr, missing))}")
-    return _construct(text, call.position, lambda: cls(**arguments))
+    try:
+        return cls(**arguments)
+    except ScheduleError as error:
+        raise SpecError(text, _position_of(call, error.field, parameters, aliases), str(error)) from None
+
+
+def _position_of(call: Call, field: str | None, parameters: list[str], aliases: dict[str, str]) -> int:
+    """Where the spec wrote `field` (by keyword or by position); the call itself otherwise."""
+    for key, position in call.kwarg_positions.items():
+        if aliases.get(key, key) == field:
+            return position
+    index = parameters.index(field) if field in parameters else len(call.arg_positions)
+    return call.arg_positions[index] if index < len(call.arg_positions) else call.position
 
 
 def _construct(text: str, position: int, make):

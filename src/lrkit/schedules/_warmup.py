@@ -104,7 +104,7 @@ class WarmupPrefix:
         try:
             fields = _warmup_fields(self.steps, self.start, self.shape)
         except ScheduleError as error:
-            raise ScheduleError(f"warmup(): {error}") from None
+            raise ScheduleError(f"warmup(): {error}", error.field) from None
         for key, value in fields.items():
             object.__setattr__(self, key, value)
 

@@ -6,7 +6,10 @@ Adam with cosine decay trained for the full budget at the suggested rate on the 
 ratio of its mean final validation loss to the oracle's (a diverged run counts as infinity).
 Methods: lrkit's own and steepest / minimum/10 / valley from lrkit's range test, and the
 torch-lr-finder package's own run (`LRFinder.range_test` with its steepest suggestion, and a
-tenth of its minimum). On `quadratic` the SGD suggestion is set beside 2/L and 2/(L+mu).
+tenth of its minimum). The anchors of BENCHMARKS.md sit beside them, one run each: Adam at
+1e-3 constant, and the learning-rate-free optimizers at their packages' default rates. Cost is in
+full-run units: the range test's steps / the task's budget, plus the final run (1.0). On
+`quadratic` the SGD suggestion is set beside 2/L and 2/(L+mu).
 
     python benchmarks/bench_finder.py [TASK ...]
 """
@@ -37,7 +40,15 @@ SEEDS = (2, 3)
 START_LR, END_LR, FINDER_STEPS = 1e-7, 10.0, 100
 LRKIT_METHODS = ("lrkit", "steepest", "minimum_tenth", "valley")
 TLF_METHODS = ("torch-lr-finder steepest", "torch-lr-finder min/10")
-METHODS = LRKIT_METHODS + TLF_METHODS
+# name -> (optimizer, rate, schedule): the anchors need no range test.
+ANCHORS = {
+    "adam 1e-3": ("adam", 1e-3, "constant"),
+    "prodigy": ("prodigy", 1.0, "constant"),
+    "dadapt-adam": ("dadapt-adam", 1.0, "constant"),
+    "schedulefree-adamw": ("schedulefree-adamw", 0.0025, "constant"),
+    "dog": ("dog", 1.0, "constant"),
+}
+METHODS = LRKIT_METHODS + TLF_METHODS + tuple(ANCHORS)
 
 
 def warm_up() -> None:
@@ -85,11 +96,12 @@ def torch_lr_finder(task_name: str, seed: int, optimizer: str = "adam") -> dict[
             "steps": len(lrs), "seconds": seconds}
 
 
-def final_loss(task_name: str, lr: float | None, seed: int) -> float:
-    """Adam with cosine decay at `lr` for the task's full budget: final validation loss."""
+def final_loss(task_name: str, recipe: tuple[str, float | None, str], seed: int) -> float:
+    """One full-budget run of (optimizer, lr, schedule): its final validation loss."""
+    optimizer, lr, schedule = recipe
     if lr is None:
         return math.inf
-    result = run(get_task(task_name), Recipe("adam", lr, "cosine", seed=seed))
+    result = run(get_task(task_name), Recipe(optimizer, lr, schedule, seed=seed))
     return result.val_loss if result.diverged_at is None and math.isfinite(result.val_loss) else math.inf
 
 
@@ -104,21 +116,31 @@ def measure(task_names: list[str], pool: ProcessPoolExecutor) -> dict[str, dict[
                    for name in task_names for seed in SEEDS
                    for kind, kind_fn in (("lrkit", lrkit_finder), ("tlf", torch_lr_finder))}
     finders = {key: future.result() for key, future in finder_jobs.items()}
-    rates = {(name, seed, method): finders[(name, seed, "lrkit" if method in LRKIT_METHODS else "tlf")]
-             ["suggestions"][method] for name in task_names for seed in SEEDS for method in METHODS}
-    training = {key: pool.submit(final_loss, key[0], lr, key[1])
-                for key, lr in {(n, s, lr): lr for (n, s, _), lr in rates.items()}.items()}
+    finder_of = {m: "lrkit" if m in LRKIT_METHODS else "tlf" for m in LRKIT_METHODS + TLF_METHODS}
+    recipes = {}
+    for name in task_names:
+        for seed in SEEDS:
+            for method in METHODS:
+                if method in ANCHORS:
+                    recipes[(name, seed, method)] = ANCHORS[method]
+                else:
+                    lr = finders[(name, seed, finder_of[method])]["suggestions"][method]
+                    recipes[(name, seed, method)] = ("adam", lr, "cosine")
+    training = {key: pool.submit(final_loss, key[0], key[2], key[1])
+                for key in {(n, s, recipe) for (n, s, _), recipe in recipes.items()}}
     out: dict[str, dict[str, Any]] = {}
     for name in task_names:
+        budget = get_task(name).steps
         out[name] = {}
         for method in METHODS:
-            kind = "lrkit" if method in LRKIT_METHODS else "tlf"
-            losses = [training[(name, seed, rates[(name, seed, method)])].result() for seed in SEEDS]
-            lrs = [rates[(name, seed, method)] for seed in SEEDS]
+            losses = [training[(name, seed, recipes[(name, seed, method)])].result() for seed in SEEDS]
+            finder = [finders[(name, s, finder_of[method])] for s in SEEDS] if method in finder_of else []
+            steps = statistics.mean(f["steps"] for f in finder) if finder else 0
             out[name][method] = {
-                "lrs": lrs, "val_loss": statistics.mean(losses) if math.inf not in losses else math.inf,
-                "steps": statistics.mean(finders[(name, s, kind)]["steps"] for s in SEEDS),
-                "seconds": statistics.mean(finders[(name, s, kind)]["seconds"] for s in SEEDS),
+                "lrs": [recipes[(name, seed, method)][1] for seed in SEEDS],
+                "val_loss": statistics.mean(losses) if math.inf not in losses else math.inf,
+                "cost": 1.0 + steps / budget,
+                "seconds": statistics.mean(f["seconds"] for f in finder) if finder else None,
             }
     return out
 
@@ -153,19 +175,18 @@ def report(oracle: dict[str, Any], results: dict[str, dict[str, Any]], console: 
     console.print(per_task)
 
     summary = Table(title="summary over tasks (ratio to the oracle; lower is better, 1.00 is the oracle)")
-    for column in ("method", "geomean ratio", "worst ratio", "tasks within 5%", "cost (steps)", "cost (s)"):
+    for column in ("method", "geomean ratio", "worst ratio", "tasks within 5%", "mean cost (runs)",
+                   "range test (s)"):
         summary.add_column(column, justify="left" if column == "method" else "right")
     for method in METHODS:
         values = ratios[method]
-        steps = statistics.mean(results[n][method]["steps"] for n in results)
-        seconds = statistics.mean(results[n][method]["seconds"] for n in results)
+        cost = statistics.mean(results[n][method]["cost"] for n in results)
+        seconds = [results[n][method]["seconds"] for n in results]
         within = f"{sum(v <= 1.05 for v in values)} of {len(values)}"
-        summary.add_row(method, f"{geomean(values):.3f}", f"{max(values):.2f}", within, f"{steps:.0f}",
-                        f"{seconds:.2f}")
-    oracle_runs = statistics.mean(oracle[n]["runs"] for n in results)
-    oracle_steps = statistics.mean(oracle[n]["runs"] * get_task(n).steps for n in results)
+        summary.add_row(method, f"{geomean(values):.3f}", f"{max(values):.2f}", within, f"{cost:.2f}",
+                        "" if None in seconds else f"{statistics.mean(seconds):.2f}")
     summary.add_row("oracle (grid)", "1.000", "1.00", f"{len(results)} of {len(results)}",
-                    f"{oracle_steps:.0f} ({oracle_runs:.0f} runs)", "")
+                    f"{statistics.mean(oracle[n]['runs'] for n in results) / 2:.0f} per seed", "")
     console.print(summary)
 
 

@@ -176,6 +176,7 @@ def test_bad_arguments_are_one_clear_error(options):
 def test_on_a_task_json_round_trip_and_plot(tmp_path):
     result = find_lr(get_task("digits-mlp"), "adam", steps=50)
     assert result.task == "digits-mlp" and result.optimizer == "adam"
+    assert result.cost == result.steps / get_task("digits-mlp").steps
     assert set(result.suggestions) >= {"lrkit", "steepest", "minimum_tenth", "valley"}
     for value in result.suggestions.values():
         assert value is None or result.start_lr <= value <= result.end_lr

@@ -51,8 +51,9 @@ def run_command(args: argparse.Namespace, console: Console) -> int:
 
 def suggestion_table(result: FinderResult) -> Table:
     """Every method's suggested rate, the recommended one marked."""
+    cost = "" if result.cost is None else f" ({result.cost:.2f} of a full run)"
     table = Table(title=f"range test on {result.task} with {result.optimizer}: {result.stop_reason} "
-                        f"after {result.steps} steps", title_justify="left")
+                        f"after {result.steps} steps{cost}", title_justify="left")
     table.add_column("method")
     table.add_column("suggested lr", justify="right")
     for name, value in result.suggestions.items():

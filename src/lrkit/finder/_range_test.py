@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import math
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -188,4 +189,4 @@ def find_lr(
             model, optimizer_object, task.loss_fn(), batches(task.train, task.batch_size, seed, target),
             device=target, **options,
         )
-    return FinderResult(**{**result.__dict__, "optimizer": optimizer, "task": task.name})
+    return dataclasses.replace(result, optimizer=optimizer, task=task.name, budget=task.steps)

@@ -27,11 +27,17 @@ class FinderResult:
     task: str = ""
     suggestions: dict[str, float | None] = field(default_factory=dict)
     method: str = "lrkit"
+    budget: int | None = None  # the task's full training budget in steps, when run on a task
 
     @property
     def steps(self) -> int:
-        """Training steps the test spent (its cost)."""
+        """Training steps the test spent."""
         return len(self.lrs)
+
+    @property
+    def cost(self) -> float | None:
+        """The test's cost in full training runs of its task (None without a task budget)."""
+        return None if not self.budget else self.steps / self.budget
 
     @property
     def suggestion(self) -> float | None:
@@ -46,6 +52,8 @@ class FinderResult:
             "mode": self.mode,
             "stop_reason": self.stop_reason,
             "steps": self.steps,
+            "budget": self.budget,
+            "cost": self.cost,
             "method": self.method,
             "suggestion": self.suggestion,
             "suggestions": dict(self.suggestions),
@@ -64,6 +72,7 @@ class FinderResult:
             start_lr=data["start_lr"], end_lr=data["end_lr"], mode=data["mode"],
             optimizer=data.get("optimizer", ""), task=data.get("task", ""),
             suggestions=dict(data.get("suggestions", {})), method=data.get("method", "lrkit"),
+            budget=data.get("budget"),
         )
 
     def plot(self, ax=None):

@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 FASHION := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 
-.PHONY: setup data demo test lint bench clean
+.PHONY: setup data services demo test lint bench clean
 
 # torch first, pinned to the CPU build on this machine's disk; otherwise a dependency pulls a CUDA build.
 $(STAMP): pyproject.toml Makefile
@@ -24,7 +24,22 @@ data:
 		fi; \
 	fi
 
-setup: $(STAMP) data
+# The search tests start their own throwaway PostgreSQL server, so this only installs Debian's package.
+# The drop-in stops the package from creating (and so starting) its default cluster on port 5432.
+services:
+	@if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			mkdir -p /etc/postgresql-common/createcluster.d && \
+			echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/lrkit.conf; \
+			(apt-get install -y -qq postgresql >/dev/null 2>&1 || \
+			 (apt-get update -qq && apt-get install -y -qq postgresql >/dev/null)) || \
+			echo "note: could not install PostgreSQL; the search tests that need it will be skipped"; \
+		else \
+			echo "note: search tests need a PostgreSQL server: 'apt-get install postgresql' (as root)"; \
+		fi; \
+	fi
+
+setup: $(STAMP) data services
 
 demo: setup
 	$(VENV)/bin/lrkit demo

@@ -16,6 +16,8 @@ full-run units: the range test's steps / the task's budget, plus the final run (
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 import statistics
 import sys
@@ -81,14 +83,16 @@ def torch_lr_finder(task_name: str, seed: int, optimizer: str = "adam") -> dict[
     optimizer_class = torch.optim.Adam if optimizer == "adam" else torch.optim.SGD
     finder = LRFinder(model, optimizer_class(model.parameters(), lr=START_LR), task.loss_fn(), device="cpu")
     loader = DataLoader(task.train_dataset(), batch_size=task.batch_size, shuffle=True)
-    began = time.perf_counter()
-    finder.range_test(loader, end_lr=END_LR, num_iter=FINDER_STEPS)
-    seconds = time.perf_counter() - began
-    figure, ax = matplotlib.pyplot.subplots()
-    try:
-        _, steepest = finder.plot(skip_start=10, skip_end=5, suggest_lr=True, show_lr=None, ax=ax)
-    except (ValueError, IndexError):
-        steepest = None
+    quiet = io.StringIO()  # its progress bar and prints would bury the tables
+    with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
+        began = time.perf_counter()
+        finder.range_test(loader, end_lr=END_LR, num_iter=FINDER_STEPS)
+        seconds = time.perf_counter() - began
+        figure, ax = matplotlib.pyplot.subplots()
+        try:
+            _, steepest = finder.plot(skip_start=10, skip_end=5, suggest_lr=True, show_lr=None, ax=ax)
+        except (ValueError, IndexError):
+            steepest = None
     matplotlib.pyplot.close(figure)
     lrs, losses = finder.history["lr"], finder.history["loss"]
     lowest = min(range(len(losses)), key=losses.__getitem__)
@@ -154,25 +158,27 @@ def geomean_text(lrs: list[float]) -> str:
 
 
 def report(oracle: dict[str, Any], results: dict[str, dict[str, Any]], console: Console) -> None:
-    per_task = Table(title="final validation loss at each suggestion / the oracle's, @ the suggested rate "
-                           "(geometric mean over seeds 2, 3); Adam + cosine for the full budget")
-    per_task.add_column("task")
+    per_task = Table(title="final validation loss / the oracle's (seeds 2, 3); suggestions trained with "
+                           "Adam + cosine for the full budget, anchors one run each")
+    rates = Table(title="suggested rates (geometric mean over seeds 2, 3)")
+    for table in (per_task, rates):
+        table.add_column("task")
     per_task.add_column("oracle", justify="right")
     for method in METHODS:
         per_task.add_column(method, justify="right")
+    for method in LRKIT_METHODS + TLF_METHODS:
+        rates.add_column(method, justify="right")
     ratios: dict[str, list[float]] = {m: [] for m in METHODS}
     for name, by_method in results.items():
         best = oracle[name]
-        cells = []
         for method in METHODS:
-            entry = by_method[method]
-            ratio = entry["val_loss"] / best["val_loss"]
-            ratios[method].append(ratio)
-            cells.append(f"{ratio:.2f} @ {_rate_text(entry['lrs'])}")
+            ratios[method].append(by_method[method]["val_loss"] / best["val_loss"])
         b = best["best"]
         winner = f"{best['val_loss']:.4f} ({b['optimizer']} {b['schedule']} {b['lr']:.0e})"
-        per_task.add_row(name, winner, *cells)
+        per_task.add_row(name, winner, *(f"{ratios[m][-1]:.2f}" for m in METHODS))
+        rates.add_row(name, *(_rate_text(by_method[m]["lrs"]) for m in LRKIT_METHODS + TLF_METHODS))
     console.print(per_task)
+    console.print(rates)
 
     summary = Table(title="summary over tasks (ratio to the oracle; lower is better, 1.00 is the oracle)")
     for column in ("method", "geomean ratio", "worst ratio", "tasks within 5%", "mean cost (runs)",
@@ -185,8 +191,9 @@ def report(oracle: dict[str, Any], results: dict[str, dict[str, Any]], console: 
         within = f"{sum(v <= 1.05 for v in values)} of {len(values)}"
         summary.add_row(method, f"{geomean(values):.3f}", f"{max(values):.2f}", within, f"{cost:.2f}",
                         "" if None in seconds else f"{statistics.mean(seconds):.2f}")
+    grid_runs = statistics.mean(len(oracle[n]["grid"]) for n in results)
     summary.add_row("oracle (grid)", "1.000", "1.00", f"{len(results)} of {len(results)}",
-                    f"{statistics.mean(oracle[n]['runs'] for n in results) / 2:.0f} per seed", "")
+                    f"{grid_runs:.0f} + 1", "")
     console.print(summary)
 
 

@@ -9,9 +9,9 @@ import rich.markup
 from rich.console import Console
 
 from ..errors import LrkitError
-from . import _demo, _find, _schedule, _tasks, _train
+from . import _demo, _find, _schedule, _sweep, _tasks, _train
 
-COMMANDS = (_tasks, _train, _find, _schedule, _demo)
+COMMANDS = (_tasks, _train, _find, _sweep, _schedule, _demo)
 
 
 class UsageError(LrkitError):

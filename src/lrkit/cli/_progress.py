@@ -13,16 +13,23 @@ from ..events import Callback, Event
 
 @contextlib.contextmanager
 def progress_bar(description: str) -> Iterator[Callback]:
-    """A callback that advances one bar; the bar's text shows the latest loss and rate."""
+    """A callback that advances one bar; the bar's text shows the latest loss and rate. The bar
+    appears with the first event, so an error raised before any work leaves the terminal clean."""
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[detail]}"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
-        bar = progress.add_task(description, total=None, detail="")
+    progress = Progress(*columns, console=console, transient=True)
+    bar = progress.add_task(description, total=None, detail="")
 
-        def on_event(event: Event) -> None:
-            detail = "  ".join(f"{key} {value:.4g}" for key, value in event.data.items()
-                               if isinstance(value, float))
-            progress.update(bar, completed=event.done, total=event.total, detail=detail)
+    def on_event(event: Event) -> None:
+        if not progress.live.is_started:
+            progress.start()
+        detail = "  ".join(f"{key} {value:.4g}" for key, value in event.data.items()
+                           if isinstance(value, float))
+        progress.update(bar, completed=event.done, total=event.total, detail=detail)
 
+    try:
         yield on_event
+    finally:
+        if progress.live.is_started:
+            progress.stop()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import torch
@@ -97,11 +97,14 @@ def run(
     device: str | torch.device = "auto",
     divergence: Divergence = Divergence(),
     callback: Callback = ignore,
+    keep_going: Callable[[Evaluation], bool] | None = None,
 ) -> RunResult:
     """Train a fresh model of `task` with `recipe` for `steps` (default: the task's budget).
 
     Evaluates every `eval_every` steps (default: 20 times per run) and at the end. `threads`
     sets torch's CPU threads for the run (small models train fastest on one; None leaves it).
+    `keep_going(evaluation)` returning False ends the run there (a search pruning a trial); the
+    result then has fewer `steps` than its `budget` and is not marked diverged.
     """
     steps = task.steps if steps is None else steps
     if steps < 1:
@@ -156,6 +159,8 @@ def run(
                     break
                 if scheduler.controller is not None:
                     scheduler.observe(metric=evaluation.val_loss)
+                if keep_going is not None and done < steps and not keep_going(evaluation):
+                    break
     return RunResult(
         task=task.name,
         recipe=recipe.resolved(steps),

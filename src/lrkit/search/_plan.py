@@ -1,0 +1,107 @@
+"""Each strategy as Optuna parts: the trials planned up front (enqueued, so any number of workers
+share them and each is done exactly once), the sampler for trials chosen as the study goes, and
+the pruner that stops bad trials early."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import optuna
+
+from ._space import SearchError, Space
+
+STRATEGIES = ("grid", "random", "descending", "sha", "hyperband", "tpe")
+# Halving keeps 1 in 3 trials at each rung; the first rung is 1/27 of the budget (4 rungs).
+REDUCTION = 3
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How one strategy runs: `planned` trials' params (None: the sampler picks `n_trials`)."""
+
+    strategy: str
+    planned: tuple[dict[str, Any], ...] | None
+    n_trials: int
+    sampler: optuna.samplers.BaseSampler
+    pruner: optuna.pruners.BasePruner
+
+
+def make_plan(strategy: str, space: Space, budget: int, n_trials: int | None, seed: int) -> Plan:
+    """The Optuna parts of `strategy` on `space` for runs of `budget` steps."""
+    if strategy not in STRATEGIES:
+        raise SearchError(f"unknown strategy {strategy!r}; strategies: {', '.join(STRATEGIES)}")
+    if n_trials is not None and n_trials < 1:
+        raise SearchError(f"trials must be >= 1, got {n_trials}")
+    none = optuna.pruners.NopPruner()
+    if strategy == "grid":
+        planned = grid_params(space)
+        return Plan(strategy, planned, len(planned), optuna.samplers.RandomSampler(seed), none)
+    if strategy == "descending":  # run by its own sequential driver, one planned trial at a time
+        return Plan(strategy, (), 0, optuna.samplers.RandomSampler(seed), none)
+    count = n_trials or _default_trials(strategy, space)
+    if strategy == "tpe":
+        return Plan(strategy, None, count, optuna.samplers.TPESampler(seed=seed), none)
+    planned = random_params(space, count, seed)
+    first_rung = max(1, budget // REDUCTION**3)
+    pruner = {
+        "random": none,
+        "sha": optuna.pruners.SuccessiveHalvingPruner(min_resource=first_rung, reduction_factor=REDUCTION),
+        "hyperband": optuna.pruners.HyperbandPruner(min_resource=first_rung, max_resource=budget,
+                                                     reduction_factor=REDUCTION),
+    }[strategy]
+    return Plan(strategy, planned, len(planned), optuna.samplers.RandomSampler(seed), pruner)
+
+
+def _default_trials(strategy: str, space: Space) -> int:
+    """As many configurations as a per-decade grid for random and TPE; three times that for the
+    halving strategies, which stop most of them early."""
+    grid = len(space.combinations()) * len(space.grid_rates())
+    return grid * (3 if strategy in ("sha", "hyperband") else 1)
+
+
+def params(optimizer: str, schedule: str, plateau: str | None, lr: float, seed: int) -> dict[str, Any]:
+    return {"optimizer": optimizer, "schedule": schedule, "plateau": plateau, "lr": lr, "seed": seed}
+
+
+def grid_params(space: Space, per_decade: int = 1) -> tuple[dict[str, Any], ...]:
+    """Every combination at every grid rate, on every seed."""
+    return tuple(
+        params(optimizer, schedule, plateau, lr, seed)
+        for optimizer, schedule, plateau in space.combinations()
+        for lr in space.grid_rates(per_decade)
+        for seed in space.seeds
+    )
+
+
+def random_params(space: Space, count: int, seed: int) -> tuple[dict[str, Any], ...]:
+    """`count` configurations drawn at random (log-uniform rates), each on every seed."""
+    rng = np.random.default_rng(seed)
+    combos = space.combinations()
+    out = []
+    for _ in range(count):
+        optimizer, schedule, plateau = combos[int(rng.integers(len(combos)))]
+        if space.lrs is not None:
+            lr = space.lrs[int(rng.integers(len(space.lrs)))]
+        else:
+            low, high = (math.log(v) for v in space.lr_range)
+            lr = float(min(max(math.exp(rng.uniform(low, high)), space.lr_range[0]), space.lr_range[1]))
+        out.extend(params(optimizer, schedule, plateau, lr, s) for s in space.seeds)
+    return tuple(out)
+
+
+def suggest(trial: optuna.trial.BaseTrial, space: Space) -> dict[str, Any]:
+    """The trial's configuration: fixed for planned trials, chosen by the sampler otherwise."""
+    if space.lrs is not None:
+        lr = trial.suggest_categorical("lr", list(space.lrs))
+    else:
+        lr = trial.suggest_float("lr", *space.lr_range, log=True)
+    return params(
+        trial.suggest_categorical("optimizer", list(space.optimizers)),
+        trial.suggest_categorical("schedule", list(space.schedules)),
+        trial.suggest_categorical("plateau", list(space.plateaus)),
+        lr,
+        trial.suggest_categorical("seed", list(space.seeds)),
+    )

@@ -1,0 +1,110 @@
+"""`SweepResult`: every trial of a sweep with its RunResult, the best configuration, the cost."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+from .._json import encode_float
+from ..train import Recipe, RunResult
+from ._space import Space
+
+
+@dataclass(frozen=True)
+class TrialRecord:
+    """One trial: its number in the study, how it ended ("complete", "pruned" or "diverged"),
+    what it tried (`params`: optimizer, schedule template, plateau, lr, seed) and the run it made
+    (cut short when pruned)."""
+
+    number: int
+    state: str
+    params: dict[str, Any]
+    run: RunResult
+
+    @property
+    def recipe(self) -> Recipe:
+        """The recipe as the user writes it (the schedule as its template name)."""
+        p = self.params
+        return Recipe(p["optimizer"], p["lr"], p["schedule"], p["plateau"], seed=p["seed"])
+
+    @property
+    def val_loss(self) -> float:
+        return self.run.val_loss if self.state == "complete" else math.inf
+
+    @property
+    def cost(self) -> float:
+        """Steps trained / the full budget: a full run costs 1.0."""
+        return self.run.steps / self.run.budget
+
+    @property
+    def config(self) -> tuple[Any, ...]:
+        """What the trial tried, seed aside (trials that differ only by seed are one config)."""
+        p = self.params
+        return (p["optimizer"], p["schedule"], p["plateau"], p["lr"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"number": self.number, "state": self.state, "params": dict(self.params),
+                "val_loss": encode_float(self.val_loss), "cost": self.cost, "run": self.run.to_dict()}
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> TrialRecord:
+        run = RunResult.from_dict(data["run"])
+        return TrialRecord(data["number"], data["state"], dict(data["params"]), run)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """All trials of one sweep (sorted by validation loss), the best configuration by its mean
+    final validation loss over seeds, and the total cost in full runs."""
+
+    task: str
+    strategy: str
+    space: Space
+    study: str
+    trials: tuple[TrialRecord, ...]
+
+    @property
+    def cost(self) -> float:
+        return sum(trial.cost for trial in self.trials)
+
+    def config_losses(self) -> dict[tuple[Any, ...], float]:
+        """Mean final validation loss of each configuration over its seeds (inf if any failed)."""
+        groups: dict[tuple[Any, ...], list[float]] = {}
+        for trial in self.trials:
+            groups.setdefault(trial.config, []).append(trial.val_loss)
+        return {config: statistics.mean(losses) for config, losses in groups.items()}
+
+    @property
+    def best(self) -> TrialRecord | None:
+        """The best trial of the best configuration (None when no trial completed)."""
+        losses = self.config_losses()
+        finite = {config: loss for config, loss in losses.items() if math.isfinite(loss)}
+        if not finite:
+            return None
+        config = min(finite, key=finite.__getitem__)
+        return min((t for t in self.trials if t.config == config), key=lambda t: t.val_loss)
+
+    @property
+    def best_val_loss(self) -> float:
+        best = self.best
+        return math.inf if best is None else self.config_losses()[best.config]
+
+    def to_dict(self) -> dict[str, Any]:
+        best = self.best
+        return {
+            "task": self.task, "strategy": self.strategy, "study": self.study,
+            "space": self.space.to_dict(), "cost": self.cost,
+            "best": None if best is None else {**best.params, "val_loss": encode_float(self.best_val_loss)},
+            "trials": [trial.to_dict() for trial in self.trials],
+        }
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> SweepResult:
+        return SweepResult(data["task"], data["strategy"], Space.from_dict(data["space"]), data["study"],
+                           tuple(TrialRecord.from_dict(t) for t in data["trials"]))
+
+
+def best_first(trials: list[TrialRecord]) -> tuple[TrialRecord, ...]:
+    return tuple(sorted(trials, key=lambda t: (t.val_loss, t.number)))

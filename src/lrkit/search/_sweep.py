@@ -1,0 +1,164 @@
+"""`sweep`: a strategy over a space on one Optuna study, in-process or with worker processes,
+stored so that a killed sweep resumes and other machines can join it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import pickle
+import time
+from pathlib import Path
+
+import optuna
+from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+
+from ..events import Callback, Event, ignore
+from ..tasks import Task, load_task
+from ._descending import descend
+from ._plan import Plan, make_plan
+from ._result import SweepResult, best_first
+from ._space import SearchError, Space
+from ._trials import PLANNED, enqueue_plan, quiet_optuna, trial_records, work
+
+HEARTBEAT_SECONDS = 2  # a running trial's worker proves it is alive this often...
+GRACE_SECONDS = 6  # ...and a trial silent this long is failed and enqueued again
+
+
+def sweep(
+    task: Task | str,
+    space: Space,
+    strategy: str = "grid",
+    *,
+    trials: int | None = None,
+    workers: int = 1,
+    storage: str | None = None,
+    study: str | None = None,
+    out: str | Path = "lrkit-report",
+    seed: int = 0,
+    callback: Callback = ignore,
+) -> SweepResult:
+    """Search `space` on `task` with `strategy` (grid, random, descending, sha, hyperband, tpe).
+
+    Trials live in an Optuna study: by default a SQLite file `sweep.db` in `out`, or any RDB URL
+    (`postgresql://...`) shared by workers on other machines. The study's name defaults to one
+    derived from the task, space, strategy and seed, so running the same sweep again resumes it
+    and redoes no finished trial. `workers` > 1 runs trials in that many processes, with torch's
+    threads split between them. `task` may be a built-in name or `path/to/file.py:function`.
+    """
+    task_object = load_task(task) if isinstance(task, str) else task
+    plan = make_plan(strategy, space, task_object.steps, trials, seed)
+    if workers < 1:
+        raise SearchError(f"workers must be >= 1, got {workers}")
+    if strategy == "descending" and workers > 1:
+        raise SearchError("descending is sequential (each rate depends on the last); use --workers 1")
+    url = storage or _default_storage(Path(out))
+    name = study or default_study_name(task_object, space, strategy, trials, seed)
+    optuna_study = open_study(url, name, plan)
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    if strategy == "descending":
+        descend(optuna_study, task_object, space, threads=threads, callback=callback)
+    elif workers == 1:
+        work(optuna_study, task_object, space, plan, threads=threads,
+             on_trial=lambda: _report(optuna_study, plan, callback))
+    else:
+        _run_pool(task if isinstance(task, str) else task_object, space, plan, url, name, workers,
+                  threads, optuna_study, callback)
+    return collect(optuna_study, task_object.name, strategy, space)
+
+
+def collect(study: optuna.Study, task_name: str, strategy: str, space: Space) -> SweepResult:
+    """The sweep's result as the study holds it now."""
+    return SweepResult(task_name, strategy, space, study.study_name, best_first(trial_records(study)))
+
+
+def default_study_name(task: Task, space: Space, strategy: str, trials: int | None, seed: int) -> str:
+    key = json.dumps([task.name, task.steps, space.to_dict(), strategy, trials, seed], sort_keys=True)
+    return f"{task.name}-{strategy}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
+
+
+def _default_storage(out: Path) -> str:
+    out.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(out / 'sweep.db').resolve()}"
+
+
+def open_storage(url: str) -> RDBStorage:
+    """An RDB storage with heartbeats, so a trial whose worker died is retried, not lost."""
+    engine = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {"pool_pre_ping": True}
+    try:
+        with quiet_optuna():
+            return RDBStorage(url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_SECONDS,
+                              grace_period=GRACE_SECONDS,
+                              heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=3))
+    except Exception as error:  # SQLAlchemy's errors for a bad URL, a missing driver, no server
+        raise SearchError(f"cannot open the study storage {url!r}: {str(error).splitlines()[0]}") from None
+
+
+def open_study(url: str, name: str, plan: Plan) -> optuna.Study:
+    """Create the study and enqueue its planned trials, or join the one that exists."""
+    storage = open_storage(url)
+    try:
+        study = optuna.create_study(storage=storage, study_name=name, sampler=plan.sampler,
+                                    pruner=plan.pruner, direction="minimize")
+        study.set_user_attr("lrkit_strategy", plan.strategy)
+        enqueue_plan(study, plan)
+        return study
+    except optuna.exceptions.DuplicatedStudyError:
+        study = optuna.load_study(storage=storage, study_name=name, sampler=plan.sampler, pruner=plan.pruner)
+    if study.user_attrs.get("lrkit_strategy", plan.strategy) != plan.strategy:
+        raise SearchError(f"study {name!r} was made by strategy {study.user_attrs['lrkit_strategy']!r}, "
+                          f"not {plan.strategy!r}; pick another --study name")
+    for _ in range(120):  # the creator may still be enqueueing the plan
+        if plan.planned is None or study.user_attrs.get(PLANNED) or not study.get_trials(deepcopy=False):
+            break
+        time.sleep(0.5)
+    enqueue_plan(study, plan)  # the creator died before it finished, or no trial yet
+    return study
+
+
+def _report(study: optuna.Study, plan: Plan, callback: Callback) -> None:
+    records = trial_records(study)
+    finite = [r.val_loss for r in records if r.state == "complete"]
+    total = max(plan.n_trials, len(records))
+    callback(Event("trial", len(records), total, {"best": min(finite) if finite else None}))
+
+
+def _run_pool(task: Task | str, space: Space, plan: Plan, url: str, name: str, workers: int,
+              threads: int, study: optuna.Study, callback: Callback) -> None:
+    """`workers` spawned processes on the study; progress is read from the study meanwhile."""
+    if not isinstance(task, str):
+        try:
+            pickle.dumps(task)
+        except Exception:
+            raise SearchError("this Task cannot be sent to worker processes (its model factory is a "
+                              "lambda or local function); pass it as 'path/to/file.py:function'") from None
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=worker_main, args=(task, space, plan, url, name, threads))
+                 for _ in range(workers)]
+    for process in processes:
+        process.start()
+    try:
+        while any(process.is_alive() for process in processes):
+            _report(study, plan, callback)
+            time.sleep(1.0)
+    except BaseException:
+        for process in processes:  # interrupted: stop the workers; their trials are retried on resume
+            process.terminate()
+        raise
+    for process in processes:
+        process.join()
+    _report(study, plan, callback)
+    failed = [process.exitcode for process in processes if process.exitcode]
+    if failed:
+        raise SearchError(f"{len(failed)} worker process(es) failed (exit codes {failed}); "
+                          "run the same command again to resume")
+
+
+def worker_main(task: Task | str, space: Space, plan: Plan, url: str, name: str, threads: int) -> None:
+    """A worker process: join the study and run trials until the plan is done."""
+    task_object = load_task(task) if isinstance(task, str) else task
+    study = optuna.load_study(storage=open_storage(url), study_name=name, sampler=plan.sampler,
+                              pruner=plan.pruner)
+    work(study, task_object, space, plan, threads=threads)
+

@@ -1,0 +1,107 @@
+"""`lrkit sweep` as users run it: the table and JSON, one-line errors, a worker killed with
+SIGKILL and started again, and two workers sharing one study on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from lrkit.cli import main
+
+GRID = ["--strategy", "grid", "--lr", "0.001,0.01,0.1", "--optimizers", "momentum",
+        "--schedules", "constant,cosine"]
+
+
+def _lrkit(*args: str, **options) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "lrkit", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **options)
+
+
+def test_sweep_prints_the_trials_and_writes_json(tmp_path, capsys):
+    out = tmp_path / "sweep.json"
+    assert main(["sweep", "cancer-logreg", *GRID, "--workers", "1", "--out", str(tmp_path),
+                 "--json", str(out)]) == 0
+    assert "grid sweep on cancer-logreg: 6 trials" in capsys.readouterr().out
+    data = json.loads(out.read_text())
+    assert len(data["trials"]) == 6 and data["best"]["optimizer"] == "momentum"
+    assert data["cost"] == pytest.approx(6.0)
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--lr", "fast"], "--lr must be LOW:HIGH"),
+        (["--optimizers", "adam,lion"], "unknown optimizer 'lion'"),
+        (["--schedules", "cosinus"], "unknown schedule template 'cosinus'"),
+        (["--seeds", "0,x"], "--seeds must be whole numbers"),
+        (["--workers", "0"], "workers must be >= 1"),
+        (["--storage", "postgresql://nobody@127.0.0.1:1/none"], "cannot open the study storage"),
+        (["--plateau", "plateau(factor=7)"], "factor"),
+    ],
+)
+def test_bad_arguments_are_one_line_and_exit_2(tmp_path, capsys, args, words):
+    assert main(["sweep", "cancer-logreg", "--out", str(tmp_path), *args]) == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def _complete(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
+    return [t for t in study.get_trials() if t.state == TrialState.COMPLETE]
+
+
+def test_a_worker_killed_mid_sweep_resumes_without_redoing_finished_trials(tmp_path):
+    command = ["sweep", "mnist1d-mlp", "--strategy", "grid", "--lr", "0.0003,0.001,0.003,0.01",
+               "--workers", "1", "--study", "killed", "--out", str(tmp_path)]
+    storage = f"sqlite:///{tmp_path / 'sweep.db'}"
+    worker = _lrkit(*command)
+    finished_before: dict[int, float] = {}
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and worker.poll() is None:
+        time.sleep(0.5)
+        try:
+            study = optuna.load_study(study_name="killed", storage=storage)
+        except KeyError:  # the study is not created yet
+            continue
+        running = [t for t in study.get_trials() if t.state == TrialState.RUNNING]
+        if _complete(study) and running:
+            finished_before = {t.number: t.value for t in _complete(study)}
+            os.kill(worker.pid, signal.SIGKILL)
+            break
+    worker.wait()
+    assert worker.returncode == -signal.SIGKILL and finished_before, "the sweep ended before the kill"
+
+    again = _lrkit(*command, "--json", "-")
+    stdout, stderr = again.communicate(timeout=300)
+    assert again.returncode == 0, stderr
+    study = optuna.load_study(study_name="killed", storage=storage)
+    complete = _complete(study)
+    assert sorted(t.params["lr"] for t in complete) == [0.0003, 0.001, 0.003, 0.01]  # each once
+    assert {t.number: t.value for t in complete if t.number in finished_before} == finished_before
+    assert any(t.state == TrialState.FAIL for t in study.get_trials())  # the killed trial, retried
+    assert len(json.loads(stdout)["trials"]) == 4
+
+
+def test_two_workers_on_postgresql_do_every_planned_trial_exactly_once(postgres_url, tmp_path):
+    command = ["sweep", "cancer-logreg", *GRID, "--lr", "0.0001,0.0003,0.001,0.003,0.01,0.03,0.1",
+               "--workers", "1", "--storage", postgres_url, "--study", "shared", "--out", str(tmp_path)]
+    workers = [_lrkit(*command, "--json", str(tmp_path / f"worker{i}.json")) for i in range(2)]
+    for worker in workers:
+        _, stderr = worker.communicate(timeout=300)
+        assert worker.returncode == 0, stderr
+    study = optuna.load_study(study_name="shared", storage=postgres_url)
+    done = sorted((t.params["schedule"], t.params["lr"]) for t in _complete(study))
+    planned = sorted((s, lr) for s in ("constant", "cosine")
+                     for lr in (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1))
+    assert done == planned
+    numbers = [t.user_attrs.get("lrkit_run") is not None for t in study.get_trials()]
+    assert sum(numbers) == len(planned)  # no trial trained twice, none lost
+    results = [json.loads((tmp_path / f"worker{i}.json").read_text()) for i in range(2)]
+    assert all(len(r["trials"]) == len(planned) for r in results)  # each sees the whole study

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import optuna
+import sqlalchemy
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 
 from ..events import Callback, Event, ignore
@@ -24,6 +25,7 @@ from ._trials import PLANNED, enqueue_plan, quiet_optuna, trial_records, work
 
 HEARTBEAT_SECONDS = 2  # a running trial's worker proves it is alive this often...
 GRACE_SECONDS = 6  # ...and a trial silent this long is failed and enqueued again
+PLAN_WAIT_SECONDS = 30  # how long a joining worker waits for the study's creator to enqueue the plan
 
 
 def sweep(
@@ -88,11 +90,33 @@ def open_storage(url: str) -> RDBStorage:
     engine = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {"pool_pre_ping": True}
     try:
         with quiet_optuna():
-            return RDBStorage(url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_SECONDS,
-                              grace_period=GRACE_SECONDS,
-                              heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=3))
+            storage = RDBStorage(url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_SECONDS,
+                                 grace_period=GRACE_SECONDS,
+                                 heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=3))
     except Exception as error:  # SQLAlchemy's errors for a bad URL, a missing driver, no server
         raise SearchError(f"cannot open the study storage {url!r}: {str(error).splitlines()[0]}") from None
+    if url.startswith("sqlite"):
+        _serialise_sqlite_writers(storage.engine)
+    return storage
+
+
+def _serialise_sqlite_writers(engine: sqlalchemy.Engine) -> None:
+    """Make every SQLite transaction take the write lock when it begins (`BEGIN IMMEDIATE`).
+
+    Optuna hands a waiting trial to a worker by reading its state and then marking it running;
+    PostgreSQL locks the row in between, SQLite's default deferred transactions do not, so two
+    worker processes could both take the same trial. (The recipe is SQLAlchemy's own, for pysqlite.)
+    """
+
+    @sqlalchemy.event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None
+
+    @sqlalchemy.event.listens_for(engine, "begin")
+    def _begin_immediate(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    engine.dispose()  # connections opened before the listeners would not have them
 
 
 def open_study(url: str, name: str, plan: Plan) -> optuna.Study:
@@ -109,11 +133,11 @@ def open_study(url: str, name: str, plan: Plan) -> optuna.Study:
     if study.user_attrs.get("lrkit_strategy", plan.strategy) != plan.strategy:
         raise SearchError(f"study {name!r} was made by strategy {study.user_attrs['lrkit_strategy']!r}, "
                           f"not {plan.strategy!r}; pick another --study name")
-    for _ in range(120):  # the creator may still be enqueueing the plan
-        if plan.planned is None or study.user_attrs.get(PLANNED) or not study.get_trials(deepcopy=False):
-            break
+    for _ in range(PLAN_WAIT_SECONDS * 2):  # the creator may still be enqueueing the plan
+        if plan.planned is None or study.user_attrs.get(PLANNED):
+            return study
         time.sleep(0.5)
-    enqueue_plan(study, plan)  # the creator died before it finished, or no trial yet
+    enqueue_plan(study, plan)  # the creator died before it finished: finish its plan
     return study
 
 

@@ -125,11 +125,11 @@ def work(study: optuna.Study, task: Task, space: Space, plan: Plan, *, threads: 
 
 def enqueue_plan(study: optuna.Study, plan: Plan) -> None:
     """Put the planned trials in the study's queue, once per study (a resumed or second worker
-    finds them there)."""
+    finds them there); a trial already in the study is not enqueued again."""
     if plan.planned is None or study.user_attrs.get(PLANNED):
         return
     for params in plan.planned:
-        study.enqueue_trial(params, user_attrs={PLANNED: True})
+        study.enqueue_trial(params, user_attrs={PLANNED: True}, skip_if_exists=True)
     study.set_user_attr(PLANNED, True)
 
 

@@ -1,0 +1,141 @@
+"""Search strategies against the oracle, and plain random search at the same cost.
+
+For every built-in learning task: each strategy searches the oracle's space ({momentum, Adam} x
+{constant, cosine} x rates 1e-5 ... 1) on seed 0; its winning configuration is retrained on seeds
+2 and 3 and compared with the oracle's score (../shared/BENCHMARKS.md). Cost is every training step
+spent (search plus one final run) over the task's budget. Random search with as many full runs as
+each strategy's cost is scored the same way. The grid is the oracle itself (cost 88 + 1 runs over
+two seeds). Last, one sweep timed with 1 and with 2 workers.
+
+    python benchmarks/bench_search.py [TASK ...]
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from oracle import LEARNING_TASKS, RATES, load
+from rich.console import Console
+from rich.table import Table
+
+from lrkit.search import Space, sweep
+from lrkit.tasks import get_task
+from lrkit.train import Recipe, run
+
+STRATEGIES = {"sha": None, "hyperband": None, "descending": None, "tpe": 12}  # name -> trials
+SCORE_SEEDS = (2, 3)
+WORKERS = 2
+
+
+def space(strategy: str) -> Space:
+    """The oracle's space: its 11 rates for the stepwise strategies, their range for the others."""
+    common = {"optimizers": ("momentum", "adam"), "schedules": ("constant", "cosine")}
+    if strategy == "descending":
+        return Space(lrs=RATES, **common)
+    return Space(lr_range=(RATES[0], RATES[-1]), **common)
+
+
+def search(task_name: str, strategy: str, trials: int | None, workers: int) -> dict[str, Any]:
+    """One sweep on a fresh storage: the winner's params and the search's cost in full runs."""
+    with tempfile.TemporaryDirectory() as out:
+        began = time.perf_counter()
+        result = sweep(task_name, space(strategy), strategy, trials=trials, out=out,
+                       workers=1 if strategy == "descending" else workers)
+        seconds = time.perf_counter() - began
+    best = result.best
+    return {"params": None if best is None else best.params, "cost": result.cost, "seconds": seconds,
+            "trials": len(result.trials)}
+
+
+def score(task_name: str, params: dict[str, Any] | None, seed: int) -> float:
+    if params is None:
+        return math.inf
+    recipe = Recipe(params["optimizer"], params["lr"], params["schedule"], params["plateau"], seed=seed)
+    result = run(get_task(task_name), recipe)
+    return math.inf if result.diverged else result.val_loss
+
+
+def scored(task_name: str, params: dict[str, Any] | None, pool: ProcessPoolExecutor) -> float:
+    losses = list(pool.map(score, [task_name] * len(SCORE_SEEDS), [params] * len(SCORE_SEEDS), SCORE_SEEDS))
+    return statistics.mean(losses)
+
+
+def measure(task_name: str, oracle: dict[str, Any], pool: ProcessPoolExecutor, console: Console) -> dict:
+    rows = {}
+    for strategy, trials in STRATEGIES.items():
+        found = search(task_name, strategy, trials, WORKERS)
+        same_cost = max(1, round(found["cost"]))
+        baseline = search(task_name, "random", same_cost, WORKERS)
+        rows[strategy] = {
+            "ratio": scored(task_name, found["params"], pool) / oracle["val_loss"],
+            "cost": found["cost"] + 1, "trials": found["trials"], "seconds": found["seconds"],
+            "random_ratio": scored(task_name, baseline["params"], pool) / oracle["val_loss"],
+            "random_cost": baseline["cost"] + 1, "params": found["params"],
+        }
+        console.print(f"[dim]{task_name} {strategy}: ratio {rows[strategy]['ratio']:.3f} at cost "
+                      f"{rows[strategy]['cost']:.1f} ({found['seconds']:.0f} s)[/dim]")
+    return rows
+
+
+def speedup(task_name: str) -> tuple[float, float]:
+    """Wall seconds of the same sha sweep with 1 and with 2 workers."""
+    one = search(task_name, "sha", None, 1)["seconds"]
+    two = search(task_name, "sha", None, 2)["seconds"]
+    return one, two
+
+
+def main(task_names: list[str]) -> None:
+    console = Console(width=200)
+    oracle = load(task_names, log=lambda text: console.print(text, style="dim"))
+    results = {}
+    with ProcessPoolExecutor(2) as pool:
+        for name in task_names:
+            results[name] = measure(name, oracle[name], pool, console)
+    table = Table(title="each strategy's winner retrained on seeds 2, 3: val loss / oracle's (cost in full "
+                        "runs, search + final run); random search at the same cost beside it")
+    table.add_column("task")
+    for strategy in STRATEGIES:
+        table.add_column(strategy, justify="right")
+        table.add_column("random @ same cost", justify="right")
+    for name, rows in results.items():
+        cells = []
+        for strategy in STRATEGIES:
+            row = rows[strategy]
+            cells += [f"{row['ratio']:.2f} ({row['cost']:.1f})",
+                      f"{row['random_ratio']:.2f} ({row['random_cost']:.1f})"]
+        table.add_row(name, *cells)
+    console.print(table)
+
+    summary = Table(title="summary over tasks (grid = the oracle: ratio 1.00 at cost 89)")
+    for column in ("strategy", "geomean ratio", "worst ratio", "tasks within 5%", "mean cost (runs)",
+                   "cost / grid", "random @ same cost: geomean", "worst"):
+        summary.add_column(column, justify="left" if column == "strategy" else "right")
+    grid_cost = statistics.mean(len(oracle[n]["grid"]) + 1 for n in results)
+    for strategy in STRATEGIES:
+        ratios = [results[n][strategy]["ratio"] for n in results]
+        randoms = [results[n][strategy]["random_ratio"] for n in results]
+        cost = statistics.mean(results[n][strategy]["cost"] for n in results)
+        summary.add_row(strategy, f"{_geomean(ratios):.3f}", f"{max(ratios):.2f}",
+                        f"{sum(r <= 1.05 for r in ratios)} of {len(ratios)}", f"{cost:.1f}",
+                        f"{cost / grid_cost:.2f}", f"{_geomean(randoms):.3f}", f"{max(randoms):.2f}")
+    console.print(summary)
+
+    one, two = speedup("digits-cnn")
+    console.print(f"sha sweep on digits-cnn: {one:.1f} s with 1 worker, {two:.1f} s with 2 workers: "
+                  f"speedup {one / two:.2f}x")
+
+
+def _geomean(values: list[float]) -> float:
+    if any(not math.isfinite(v) for v in values):
+        return math.inf
+    return math.exp(statistics.mean(math.log(v) for v in values))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:] or LEARNING_TASKS)

@@ -53,6 +53,7 @@ lint: setup
 bench: setup
 	$(PY) benchmarks/bench_overhead.py
 	$(PY) benchmarks/bench_finder.py
+	$(PY) benchmarks/bench_search.py
 	$(PY) benchmarks/bench_threads.py
 
 clean:

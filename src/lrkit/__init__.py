@@ -33,6 +33,9 @@ _EXPORTS = {
     "FinderResult": "lrkit.finder",
     "find_lr": "lrkit.finder",
     "range_test": "lrkit.finder",
+    "Space": "lrkit.search",
+    "SweepResult": "lrkit.search",
+    "sweep": "lrkit.search",
 }
 
 __all__ = sorted(_EXPORTS)

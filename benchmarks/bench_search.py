@@ -13,6 +13,7 @@ two seeds). Last, one sweep timed with 1 and with 2 workers.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import statistics
 import sys
 import tempfile
@@ -94,7 +95,9 @@ def main(task_names: list[str]) -> None:
     console = Console(width=200)
     oracle = load(task_names, log=lambda text: console.print(text, style="dim"))
     results = {}
-    with ProcessPoolExecutor(2) as pool:
+    # Spawned, not forked: the parent runs sweeps (threads of torch, SQLAlchemy, heartbeats), and
+    # a child forked from a threaded parent can deadlock.
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
         for name in task_names:
             results[name] = measure(name, oracle[name], pool, console)
     table = Table(title="each strategy's winner retrained on seeds 2, 3: val loss / oracle's (cost in full "

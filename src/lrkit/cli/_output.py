@@ -23,6 +23,16 @@ def write_json(data: Any, destination: str) -> None:
     _write(Path(destination), lambda path: path.write_text(text + "\n"))
 
 
+def show(console: Any, data: Any, table: Any, json_destination: str | None) -> int:
+    """Write the JSON where asked, then print the table unless the JSON went to stdout."""
+    if json_destination:
+        write_json(data, json_destination)
+        if json_destination == "-":
+            return 0
+    console.print(table)
+    return 0
+
+
 def save_figure(figure: Any, destination: str) -> Path:
     """Save a matplotlib figure; the format follows the file's extension."""
     path = Path(destination)

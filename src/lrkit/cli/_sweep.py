@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ..search import STRATEGIES, SearchError, Space, SweepResult, parse_rates, sweep
 from ..tasks import load_task
-from ._output import write_json
+from ._output import show
 from ._progress import progress_bar
 from ._train import TASK_HELP
 
@@ -55,12 +55,7 @@ def run_command(args: argparse.Namespace, console: Console) -> int:
         result = sweep(args.task, space, args.strategy, trials=args.trials, workers=workers,
                        storage=args.storage, study=args.study, out=args.out, seed=args.seed,
                        callback=callback)
-    if args.json:
-        write_json(result.to_dict(), args.json)
-        if args.json == "-":
-            return 0
-    console.print(result_table(result))
-    return 0
+    return show(console, result.to_dict(), result_table(result), args.json)
 
 
 def result_table(result: SweepResult) -> Table:

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from ..tasks import load_task
 from ..train import Recipe, run
-from ._output import write_json
+from ._output import show
 from ._progress import progress_bar
 
 TASK_HELP = "a built-in task (see `lrkit tasks`) or path/to/file.py:function returning a Task"
@@ -35,12 +35,7 @@ def run_command(args: argparse.Namespace, console: Console) -> int:
     recipe = Recipe(args.optimizer, args.lr, args.schedule, args.plateau, seed=args.seed)
     with progress_bar(f"training {task.name}") as callback:
         result = run(task, recipe, steps=args.steps, callback=callback)
-    if args.json:
-        write_json(result.to_dict(), args.json)
-        if args.json == "-":
-            return 0
-    console.print(result_table(result))
-    return 0
+    return show(console, result.to_dict(), result_table(result), args.json)
 
 
 def result_table(result) -> Table:

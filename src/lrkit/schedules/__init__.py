@@ -30,6 +30,7 @@ from ._decay import (
     StepDecay,
 )
 from ._parse import ALIASES, parse
+from ._scaling import scale_lr, scale_warmup
 from ._templates import TEMPLATES, resolve, template
 from ._warmup import InverseSqrt, Warmup, WarmupPrefix, WarmupStableDecay, warmup
 
@@ -134,6 +135,8 @@ __all__ = [
     "piecewise",
     "polynomial",
     "resolve",
+    "scale_lr",
+    "scale_warmup",
     "schedule_from_dict",
     "step",
     "template",

@@ -3,20 +3,21 @@
 For every built-in learning task: each strategy searches the oracle's space ({momentum, Adam} x
 {constant, cosine} x rates 1e-5 ... 1) on seed 0; its winning configuration is retrained on seeds
 2 and 3 and compared with the oracle's score (../shared/BENCHMARKS.md). Cost is every training step
-spent (search plus one final run) over the task's budget. Random search with as many full runs as
-each strategy's cost is scored the same way. The grid is the oracle itself: 44 runs per seed, the
+the search spent over the task's budget, counted as for the grid (the winner's full runs are among
+the search's own). Random search with as many full runs as each strategy's cost is scored the
+same way. The grid is the oracle itself: 44 runs per seed, the
 cost BENCHMARKS.md gives it, against which the strategies (searching on one seed) are set. Last,
 one sweep timed with 1 and with 2 workers.
 
-    python benchmarks/bench_search.py [TASK ...]
+    python benchmarks/bench_search.py [--strategies sha,tpe] [--no-speedup] [TASK ...]
 """
 
 from __future__ import annotations
 
+import argparse
 import math
 import multiprocessing
 import statistics
-import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -37,9 +38,10 @@ GRID_COST = 44  # full runs of the oracle's grid on one seed
 
 
 def space(strategy: str) -> Space:
-    """The oracle's space: its 11 rates for the stepwise strategies, their range for the others."""
+    """The oracle's space: its 11 rates for descending and the halving strategies (which then
+    start from every configuration of the grid), their range for the samplers."""
     common = {"optimizers": ("momentum", "adam"), "schedules": ("constant", "cosine")}
-    if strategy == "descending":
+    if strategy in ("descending", "sha", "hyperband"):
         return Space(lrs=RATES, **common)
     return Space(lr_range=(RATES[0], RATES[-1]), **common)
 
@@ -69,17 +71,19 @@ def scored(task_name: str, params: dict[str, Any] | None, pool: ProcessPoolExecu
     return statistics.mean(losses)
 
 
-def measure(task_name: str, oracle: dict[str, Any], pool: ProcessPoolExecutor, console: Console) -> dict:
+def measure(task_name: str, oracle: dict[str, Any], strategies: list[str], pool: ProcessPoolExecutor,
+            console: Console) -> dict:
     rows = {}
-    for strategy, trials in STRATEGIES.items():
+    for strategy in strategies:
+        trials = STRATEGIES[strategy]
         found = search(task_name, strategy, trials, WORKERS)
         same_cost = max(1, round(found["cost"]))
         baseline = search(task_name, "random", same_cost, WORKERS)
         rows[strategy] = {
             "ratio": scored(task_name, found["params"], pool) / oracle["val_loss"],
-            "cost": found["cost"] + 1, "trials": found["trials"], "seconds": found["seconds"],
+            "cost": found["cost"], "trials": found["trials"], "seconds": found["seconds"],
             "random_ratio": scored(task_name, baseline["params"], pool) / oracle["val_loss"],
-            "random_cost": baseline["cost"] + 1, "params": found["params"],
+            "random_cost": baseline["cost"], "params": found["params"],
         }
         console.print(f"[dim]{task_name} {strategy}: ratio {rows[strategy]['ratio']:.3f} at cost "
                       f"{rows[strategy]['cost']:.1f} ({found['seconds']:.0f} s)[/dim]")
@@ -93,7 +97,7 @@ def speedup(task_name: str) -> tuple[float, float]:
     return one, two
 
 
-def main(task_names: list[str]) -> None:
+def main(task_names: list[str], strategies: list[str], timed: bool) -> None:
     console = Console(width=200)
     oracle = load(task_names, log=lambda text: console.print(text, style="dim"))
     results = {}
@@ -101,16 +105,16 @@ def main(task_names: list[str]) -> None:
     # a child forked from a threaded parent can deadlock.
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
         for name in task_names:
-            results[name] = measure(name, oracle[name], pool, console)
+            results[name] = measure(name, oracle[name], strategies, pool, console)
     table = Table(title="each strategy's winner retrained on seeds 2, 3: val loss / oracle's (cost in full "
-                        "runs, search + final run); random search at the same cost beside it")
+                        "runs); random search at the same cost beside it")
     table.add_column("task")
-    for strategy in STRATEGIES:
+    for strategy in strategies:
         table.add_column(strategy, justify="right")
         table.add_column("random @ same cost", justify="right")
     for name, rows in results.items():
         cells = []
-        for strategy in STRATEGIES:
+        for strategy in strategies:
             row = rows[strategy]
             cells += [f"{row['ratio']:.2f} ({row['cost']:.1f})",
                       f"{row['random_ratio']:.2f} ({row['random_cost']:.1f})"]
@@ -121,7 +125,7 @@ def main(task_names: list[str]) -> None:
     for column in ("strategy", "geomean ratio", "worst ratio", "tasks within 5%", "mean cost (runs)",
                    "cost / grid", "random @ same cost: geomean", "worst"):
         summary.add_column(column, justify="left" if column == "strategy" else "right")
-    for strategy in STRATEGIES:
+    for strategy in strategies:
         ratios = [results[n][strategy]["ratio"] for n in results]
         randoms = [results[n][strategy]["random_ratio"] for n in results]
         cost = statistics.mean(results[n][strategy]["cost"] for n in results)
@@ -129,7 +133,8 @@ def main(task_names: list[str]) -> None:
                         f"{sum(r <= 1.05 for r in ratios)} of {len(ratios)}", f"{cost:.1f}",
                         f"{cost / GRID_COST:.2f}", f"{_geomean(randoms):.3f}", f"{max(randoms):.2f}")
     console.print(summary)
-
+    if not timed:
+        return
     one, two = speedup("digits-cnn")
     console.print(f"sha sweep on digits-cnn: {one:.1f} s with 1 worker, {two:.1f} s with 2 workers: "
                   f"speedup {one / two:.2f}x")
@@ -142,4 +147,14 @@ def _geomean(values: list[float]) -> float:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or LEARNING_TASKS)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("tasks", nargs="*", default=LEARNING_TASKS)
+    parser.add_argument("--strategies", default=",".join(STRATEGIES), help="comma-separated")
+    parser.add_argument("--no-speedup", dest="timed", action="store_false",
+                        help="skip the 1 vs 2 workers timing")
+    arguments = parser.parse_args()
+    chosen = arguments.strategies.split(",")
+    unknown = sorted(set(chosen) - set(STRATEGIES))
+    if unknown:
+        parser.error(f"unknown strategies {unknown}; choose from {list(STRATEGIES)}")
+    main(arguments.tasks, chosen, arguments.timed)

@@ -46,12 +46,29 @@ def test_running_the_same_sweep_again_resumes_without_retraining(tmp_path):
 
 
 def test_sha_prunes_by_intermediate_validation_loss_and_keeps_every_run(tmp_path):
-    result = _sweep(tmp_path, "sha", Space(lr_range=(1e-5, 1.0), optimizers=("momentum", "adam")), trials=18)
+    space = Space(lr_range=(1e-5, 1.0), optimizers=("momentum", "adam"))
+    result = _sweep(tmp_path, "sha", space, trials=18, confirm=0)
     assert len(result.trials) == 18
     pruned = [t for t in result.trials if t.state == "pruned"]
     assert pruned and all(t.run.steps < t.run.budget for t in pruned)
     assert all(t.run.evaluations for t in pruned)  # the reports the pruner judged by are kept
     assert result.cost < 18 / 2
+
+
+def test_finalists_are_retrained_in_full_on_another_seed_and_the_winner_is_the_best_mean(tmp_path):
+    space = Space(lr_range=(1e-5, 1.0), optimizers=("momentum", "adam"))
+    result = _sweep(tmp_path, "sha", space, trials=12, confirm=3)
+    searched = [t for t in result.trials if t.params["seed"] == 0]
+    confirmed = [t for t in result.trials if t.params["seed"] == 1]
+    finalists = sorted((t for t in searched if t.state == "complete"), key=lambda t: t.val_loss)[:3]
+    assert len(searched) == 12 and len(confirmed) == len(finalists) >= 2
+    assert {t.config for t in confirmed} == {t.config for t in finalists}
+    assert all(t.run.steps == t.run.budget for t in confirmed)  # never pruned
+    losses = result.config_losses()
+    assert result.best.config in {t.config for t in confirmed}
+    assert result.best_val_loss == min(losses[t.config] for t in confirmed)
+    again = _sweep(tmp_path, "sha", space, trials=12, confirm=3)  # resumed: nothing more to do
+    assert [t.to_dict() for t in again.trials] == [t.to_dict() for t in result.trials]
 
 
 def test_a_diverging_trial_is_recorded_as_diverged(tmp_path):
@@ -76,8 +93,8 @@ def test_descending_lowers_the_rate_until_a_worsening_is_confirmed(tmp_path):
 
 def test_random_and_tpe_make_the_trials_asked_for(tmp_path):
     for strategy in ("random", "tpe"):
-        result = _sweep(tmp_path / strategy, strategy, Space(lr_range=(1e-4, 1.0)), trials=5)
-        assert len(result.trials) == 5
+        result = _sweep(tmp_path / strategy, strategy, Space(lr_range=(1e-4, 1.0)), trials=5, confirm=1)
+        assert len(result.trials) == 6
         assert all(1e-4 <= t.params["lr"] <= 1.0 for t in result.trials)
 
 
@@ -107,6 +124,7 @@ def test_json_round_trip(tmp_path):
         ({"strategy": "bayes"}, "unknown strategy 'bayes'"),
         ({"workers": 0}, "workers must be >= 1"),
         ({"trials": 0, "strategy": "random"}, "trials must be >= 1"),
+        ({"confirm": -1, "strategy": "sha"}, "confirm must be >= 0"),
         ({"storage": "nosuchdb://x"}, "cannot open the study storage"),
     ],
 )

@@ -34,6 +34,9 @@ def add_parser(commands) -> None:
     parser.add_argument("--plateau", help='also try plateau control, e.g. "plateau(factor=0.5, patience=3)"')
     parser.add_argument("--seeds", default="0", help="comma-separated seeds (default 0)")
     parser.add_argument("--trials", type=int, help="configurations to try (random, sha, hyperband, tpe)")
+    parser.add_argument("--confirm", type=int,
+                        help="best configurations retrained on one more seed before the winner is named "
+                             "(default 2 for random, sha, hyperband, tpe; 0 for grid, descending)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="worker processes (default: the number of cores)")
     parser.add_argument("--storage",
@@ -52,7 +55,8 @@ def run_command(args: argparse.Namespace, console: Console) -> int:
     task = load_task(args.task)  # a bad task fails here, before any worker starts
     workers = 1 if args.strategy == "descending" else args.workers
     with progress_bar(f"{args.strategy} sweep on {task.name}") as callback:
-        result = sweep(args.task, space, args.strategy, trials=args.trials, workers=workers,
+        result = sweep(args.task, space, args.strategy, trials=args.trials, confirm=args.confirm,
+                       workers=workers,
                        storage=args.storage, study=args.study, out=args.out, seed=args.seed,
                        callback=callback)
     return show(console, result.to_dict(), result_table(result), args.json)

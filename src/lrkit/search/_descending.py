@@ -16,13 +16,13 @@ from optuna.trial import TrialState
 
 from ..events import Callback, Event
 from ..tasks import Task
-from ._plan import params
+from ._plan import Plan, params
 from ._space import Space
 from ._trials import PLANNED, quiet_optuna, run_trial
 
 
 def descend(
-    study: optuna.Study, task: Task, space: Space, *, threads: int | None, callback: Callback
+    study: optuna.Study, task: Task, space: Space, plan: Plan, *, threads: int | None, callback: Callback
 ) -> None:
     """Walk each (optimizer, schedule, plateau) down the grid rates, highest first."""
     rates = sorted(space.grid_rates(), reverse=True)
@@ -30,7 +30,8 @@ def descend(
     for index, (optimizer, schedule, plateau) in enumerate(combos):
         best, worse = math.inf, 0
         for lr in rates:
-            losses = [_loss(study, task, space, params(optimizer, schedule, plateau, lr, seed), threads)
+            losses = [_loss(study, task, space, plan, params(optimizer, schedule, plateau, lr, seed),
+                            threads)
                       for seed in space.seeds]
             loss = statistics.mean(losses)
             callback(Event("trial", index, len(combos), {"lr": lr, "val_loss": loss}))
@@ -42,7 +43,8 @@ def descend(
                     break
 
 
-def _loss(study: optuna.Study, task: Task, space: Space, wanted: dict, threads: int | None) -> float:
+def _loss(study: optuna.Study, task: Task, space: Space, plan: Plan, wanted: dict,
+          threads: int | None) -> float:
     """The final validation loss of the trial with these params: from the study when a finished
     one is there, else trained now (a diverged or pruned trial counts as infinity)."""
     while True:
@@ -59,4 +61,4 @@ def _loss(study: optuna.Study, task: Task, space: Space, wanted: dict, threads: 
             study.enqueue_trial(wanted, user_attrs={PLANNED: True})
         with quiet_optuna():
             trial = study.ask()
-        run_trial(task, space, trial, prune=False, threads=threads)
+        run_trial(task, space, trial, plan, threads=threads)

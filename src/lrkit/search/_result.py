@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,12 +79,15 @@ class SweepResult:
 
     @property
     def best(self) -> TrialRecord | None:
-        """The best trial of the best configuration (None when no trial completed)."""
+        """The best trial of the best configuration (None when no trial completed). Configurations
+        trained on more seeds come first, so finalists confirmed on another seed are ranked by
+        their mean, not beaten by a one-seed score that was never checked."""
         losses = self.config_losses()
-        finite = {config: loss for config, loss in losses.items() if math.isfinite(loss)}
+        seeds = Counter(trial.config for trial in self.trials)
+        finite = [config for config, loss in losses.items() if math.isfinite(loss)]
         if not finite:
             return None
-        config = min(finite, key=finite.__getitem__)
+        config = min(finite, key=lambda c: (-seeds[c], losses[c]))
         return min((t for t in self.trials if t.config == config), key=lambda t: t.val_loss)
 
     @property

@@ -35,6 +35,7 @@ def sweep(
     strategy: str = "grid",
     *,
     trials: int | None = None,
+    confirm: int | None = None,
     workers: int = 1,
     storage: str | None = None,
     study: str | None = None,
@@ -47,27 +48,29 @@ def sweep(
     Trials live in an Optuna study: by default a SQLite file `sweep.db` in `out`, or any RDB URL
     (`postgresql://...`) shared by workers on other machines. The study's name defaults to one
     derived from the task, space, strategy and seed, so running the same sweep again resumes it
-    and redoes no finished trial. `workers` > 1 runs trials in that many processes, with torch's
-    threads split between them. `task` may be a built-in name or `path/to/file.py:function`.
+    and redoes no finished trial. Once the plan is done, its `confirm` best configurations (default
+    2 for random, sha, hyperband and tpe) are retrained on one more seed and the winner is the best
+    mean, so a configuration that was lucky on one seed does not win. `workers` > 1 runs trials in
+    that many processes, with torch's threads split between them. `task` may be a built-in name
+    or `path/to/file.py:function`.
     """
     task_object = load_task(task) if isinstance(task, str) else task
-    plan = make_plan(strategy, space, task_object.steps, trials, seed)
+    plan = make_plan(strategy, space, task_object.steps, trials, seed, confirm)
     if workers < 1:
         raise SearchError(f"workers must be >= 1, got {workers}")
     if strategy == "descending" and workers > 1:
         raise SearchError("descending is sequential (each rate depends on the last); use --workers 1")
     url = storage or _default_storage(Path(out))
-    name = study or default_study_name(task_object, space, strategy, trials, seed)
+    name = study or default_study_name(task_object, space, strategy, trials, seed, plan.confirm)
     optuna_study = open_study(url, name, plan)
     threads = max(1, (os.cpu_count() or 1) // workers)
     if strategy == "descending":
-        descend(optuna_study, task_object, space, threads=threads, callback=callback)
+        descend(optuna_study, task_object, space, plan, threads=threads, callback=callback)
     elif workers == 1:
         work(optuna_study, task_object, space, plan, threads=threads,
              on_trial=lambda: _report(optuna_study, plan, callback))
     else:
-        _run_pool(task if isinstance(task, str) else task_object, space, plan, url, name, workers,
-                  threads, optuna_study, callback)
+        _run_pool(task, task_object, space, plan, url, name, workers, threads, optuna_study, callback)
     return collect(optuna_study, task_object.name, strategy, space)
 
 
@@ -76,8 +79,10 @@ def collect(study: optuna.Study, task_name: str, strategy: str, space: Space) ->
     return SweepResult(task_name, strategy, space, study.study_name, best_first(trial_records(study)))
 
 
-def default_study_name(task: Task, space: Space, strategy: str, trials: int | None, seed: int) -> str:
-    key = json.dumps([task.name, task.steps, space.to_dict(), strategy, trials, seed], sort_keys=True)
+def default_study_name(task: Task, space: Space, strategy: str, trials: int | None, seed: int,
+                       confirm: int) -> str:
+    key = json.dumps([task.name, task.steps, space.to_dict(), strategy, trials, seed, confirm],
+                     sort_keys=True)
     return f"{task.name}-{strategy}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
 
 
@@ -151,9 +156,11 @@ def _report(study: optuna.Study, plan: Plan, callback: Callback) -> None:
     callback(Event("trial", len(finished), total, {"best": min(values) if values else None}))
 
 
-def _run_pool(task: Task | str, space: Space, plan: Plan, url: str, name: str, workers: int,
-              threads: int, study: optuna.Study, callback: Callback) -> None:
-    """`workers` spawned processes on the study; progress is read from the study meanwhile."""
+def _run_pool(task: Task | str, task_object: Task, space: Space, plan: Plan, url: str, name: str,
+              workers: int, threads: int, study: optuna.Study, callback: Callback) -> None:
+    """This process works on the study beside `workers - 1` spawned ones (it has torch and the
+    task loaded already; a spawned worker spends seconds importing them). Progress is read from
+    the study after each of this process's trials and while the others finish."""
     if not isinstance(task, str):
         try:
             pickle.dumps(task)
@@ -162,10 +169,12 @@ def _run_pool(task: Task | str, space: Space, plan: Plan, url: str, name: str, w
                               "lambda or local function); pass it as 'path/to/file.py:function'") from None
     context = multiprocessing.get_context("spawn")
     processes = [context.Process(target=worker_main, args=(task, space, plan, url, name, threads))
-                 for _ in range(workers)]
+                 for _ in range(workers - 1)]
     for process in processes:
         process.start()
     try:
+        work(study, task_object, space, plan, threads=threads,
+             on_trial=lambda: _report(study, plan, callback))
         while any(process.is_alive() for process in processes):
             _report(study, plan, callback)
             time.sleep(1.0)

@@ -22,12 +22,13 @@ from optuna.trial import TrialState
 
 from ..tasks import Task
 from ..train import Recipe, RunResult, run
-from ._plan import Plan, suggest
+from ._plan import CONFIRM_SEED, Plan, suggest
 from ._space import Space
 
 PLANNED = "lrkit_planned"  # user attribute of enqueued trials
 RUN = "lrkit_run"  # user attribute holding the trial's RunResult as JSON
 OUTCOME = "lrkit_outcome"  # "complete", "pruned" or "diverged"
+CONFIRMED = "lrkit_confirmed"  # study attribute: the finalists' retraining has been enqueued
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -42,18 +43,23 @@ def quiet_optuna() -> Iterator[None]:
         yield
 
 
-def run_trial(task: Task, space: Space, trial: optuna.trial.Trial, prune: bool, threads: int | None) -> None:
-    """Train the trial's recipe, reporting each evaluation so a pruner can stop it; store the
-    RunResult on the trial and tell the study how it ended."""
+def run_trial(task: Task, space: Space, trial: optuna.trial.Trial, plan: Plan, threads: int | None) -> None:
+    """Train the trial's recipe, reporting the validation loss at the plan's rungs so its pruner
+    can stop it; store the RunResult on the trial and tell the study how it ended."""
     p = suggest(trial, space)
     recipe = Recipe(p["optimizer"], p["lr"], p["schedule"], p["plateau"], seed=p["seed"])
+    rungs = set(plan.rungs)
 
     def keep_going(evaluation) -> bool:
+        if evaluation.step not in rungs:
+            return True
         trial.report(evaluation.val_loss, evaluation.step)
         return not trial.should_prune()
 
+    prune = bool(rungs) and CONFIRM_SEED not in trial.user_attrs  # a finalist's retraining runs in full
     with heartbeat(trial):
-        result = run(task, recipe, threads=threads, keep_going=keep_going if prune else None)
+        result = run(task, recipe, threads=threads, eval_every=plan.eval_every if prune else None,
+                     keep_going=keep_going if prune else None)
     trial.set_user_attr(RUN, json.dumps(result.to_dict(), allow_nan=False))
     outcome = _outcome(result)
     trial.set_user_attr(OUTCOME, outcome)
@@ -100,7 +106,6 @@ def work(study: optuna.Study, task: Task, space: Space, plan: Plan, *, threads: 
          on_trial: Callable[[], None] = lambda: None) -> None:
     """Run trials until the plan is done: every planned trial told, or `plan.n_trials` made by
     the sampler. Waits while other workers still hold running trials (one may die and be retried)."""
-    prune = not isinstance(plan.pruner, optuna.pruners.NopPruner)
     while True:
         with quiet_optuna():
             optuna.storages.fail_stale_trials(study)
@@ -115,12 +120,32 @@ def work(study: optuna.Study, task: Task, space: Space, plan: Plan, *, threads: 
                 # Another worker took the last planned trial first: give this one back unused.
                 study.tell(trial, state=TrialState.FAIL)
                 continue
-            run_trial(task, space, trial, prune, threads)
+            run_trial(task, space, trial, plan, threads)
             on_trial()
         elif any(t.state == TrialState.RUNNING for t in trials):
             time.sleep(0.5)
-        else:
+        elif not enqueue_finalists(study, space, plan.confirm):
             return
+
+
+def enqueue_finalists(study: optuna.Study, space: Space, count: int) -> bool:
+    """Once the plan is done, put its `count` best configurations in the queue again, each on one
+    seed beyond the space's, once per study; False when there is nothing (more) to confirm.
+
+    Workers finishing together may both get here: Optuna's `skip_if_exists` keeps the second
+    copy of each finalist out of the queue."""
+    if count == 0 or study.user_attrs.get(CONFIRMED):
+        return False
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    finalists: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for trial in sorted(complete, key=lambda t: t.value):
+        config = {k: v for k, v in trial.params.items() if k != "seed"}
+        finalists.setdefault(tuple(sorted(config.items(), key=str)), config)
+    seed = max(space.seeds) + 1
+    for config in list(finalists.values())[:count]:
+        study.enqueue_trial(config, user_attrs={PLANNED: True, CONFIRM_SEED: seed}, skip_if_exists=True)
+    study.set_user_attr(CONFIRMED, True)
+    return bool(finalists)
 
 
 def enqueue_plan(study: optuna.Study, plan: Plan) -> None:
@@ -141,5 +166,6 @@ def trial_records(study: optuna.Study) -> list[Any]:
     for trial in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED)):
         if RUN in trial.user_attrs:
             result = RunResult.from_dict(json.loads(trial.user_attrs[RUN]))
-            out.append(TrialRecord(trial.number, trial.user_attrs[OUTCOME], dict(trial.params), result))
+            params = {**trial.params, "seed": trial.user_attrs.get(CONFIRM_SEED, trial.params.get("seed"))}
+            out.append(TrialRecord(trial.number, trial.user_attrs[OUTCOME], params, result))
     return out

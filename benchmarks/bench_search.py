@@ -31,7 +31,7 @@ from lrkit.search import Space, sweep
 from lrkit.tasks import get_task
 from lrkit.train import Recipe, run
 
-STRATEGIES = {"sha": None, "hyperband": None, "descending": None, "tpe": 12}  # name -> trials
+STRATEGIES = {"sha": None, "asha": None, "hyperband": None, "descending": None, "tpe": 12}  # name -> trials
 SCORE_SEEDS = (2, 3)
 WORKERS = 2
 GRID_COST = 44  # full runs of the oracle's grid on one seed
@@ -41,7 +41,7 @@ def space(strategy: str) -> Space:
     """The oracle's space: its 11 rates for descending and the halving strategies (which then
     start from every configuration of the grid), their range for the samplers."""
     common = {"optimizers": ("momentum", "adam"), "schedules": ("constant", "cosine")}
-    if strategy in ("descending", "sha", "hyperband"):
+    if strategy in ("descending", "sha", "asha", "hyperband"):
         return Space(lrs=RATES, **common)
     return Space(lr_range=(RATES[0], RATES[-1]), **common)
 

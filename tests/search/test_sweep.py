@@ -3,6 +3,7 @@ strategy promises (the grid's plan, halving's pruning, descending's stop)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 
@@ -45,9 +46,9 @@ def test_running_the_same_sweep_again_resumes_without_retraining(tmp_path):
     assert [t.to_dict() for t in again.trials] == [t.to_dict() for t in first.trials]
 
 
-def test_sha_prunes_by_intermediate_validation_loss_and_keeps_every_run(tmp_path):
+def test_asha_prunes_by_intermediate_validation_loss_and_keeps_every_run(tmp_path):
     space = Space(lr_range=(1e-5, 1.0), optimizers=("momentum", "adam"))
-    result = _sweep(tmp_path, "sha", space, trials=18, confirm=0)
+    result = _sweep(tmp_path, "asha", space, trials=18, confirm=0)
     assert len(result.trials) == 18
     pruned = [t for t in result.trials if t.state == "pruned"]
     assert pruned and all(t.run.steps < t.run.budget for t in pruned)
@@ -55,19 +56,36 @@ def test_sha_prunes_by_intermediate_validation_loss_and_keeps_every_run(tmp_path
     assert result.cost < 18 / 2
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sha_runs_every_configuration_to_a_rung_and_the_best_third_on_to_the_next(tmp_path, workers):
+    rates = (1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0)
+    result = _sweep(tmp_path, "sha", Space(lrs=rates, optimizers=("momentum", "adam")), confirm=0,
+                    workers=workers)
+    budget = get_task(TASK).steps  # 200: rungs at 7, 21 and 63 steps, then the full run
+    by_rung = [[t for t in result.trials if t.run.steps == steps or (t.state == "diverged" and rung == 0)]
+               for rung, steps in enumerate((7, 21, 63, budget))]
+    assert [len(trials) for trials in by_rung] == [12, 4, 2, 1]
+    for judged, promoted in itertools.pairwise(by_rung):
+        scores = {t.config: t.run.val_loss for t in judged if t.state != "diverged"}
+        assert {t.config for t in promoted} == set(sorted(scores, key=scores.__getitem__)[: len(promoted)])
+    assert result.best.state == "complete" and result.best.config == by_rung[-1][0].config
+    trained = [(t.config, t.run.steps) for t in result.trials]
+    assert len(trained) == len(set(trained))  # no stage trained twice, even by two workers
+    assert result.cost == pytest.approx(sum(t.run.steps for t in result.trials) / budget)
+
+
 def test_finalists_are_retrained_in_full_on_another_seed_and_the_winner_is_the_best_mean(tmp_path):
-    space = Space(lr_range=(1e-5, 1.0), optimizers=("momentum", "adam"))
-    result = _sweep(tmp_path, "sha", space, trials=12, confirm=3)
+    result = _sweep(tmp_path, "random", Space(lr_range=(1e-4, 1.0)), trials=6, confirm=3)
     searched = [t for t in result.trials if t.params["seed"] == 0]
     confirmed = [t for t in result.trials if t.params["seed"] == 1]
     finalists = sorted((t for t in searched if t.state == "complete"), key=lambda t: t.val_loss)[:3]
-    assert len(searched) == 12 and len(confirmed) == len(finalists) >= 2
+    assert len(searched) == 6 and len(confirmed) == 3
     assert {t.config for t in confirmed} == {t.config for t in finalists}
-    assert all(t.run.steps == t.run.budget for t in confirmed)  # never pruned
+    assert all(t.run.steps == t.run.budget for t in confirmed)
     losses = result.config_losses()
     assert result.best.config in {t.config for t in confirmed}
     assert result.best_val_loss == min(losses[t.config] for t in confirmed)
-    again = _sweep(tmp_path, "sha", space, trials=12, confirm=3)  # resumed: nothing more to do
+    again = _sweep(tmp_path, "random", Space(lr_range=(1e-4, 1.0)), trials=6, confirm=3)  # resumed
     assert [t.to_dict() for t in again.trials] == [t.to_dict() for t in result.trials]
 
 

@@ -16,9 +16,10 @@ from optuna.trial import TrialState
 
 from ..events import Callback, Event
 from ..tasks import Task
+from ._attrs import PLANNED
 from ._plan import Plan, params
 from ._space import Space
-from ._trials import PLANNED, quiet_optuna, run_trial
+from ._trials import quiet_optuna, run_trial
 
 
 def descend(

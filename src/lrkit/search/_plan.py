@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 import optuna
 
+from ._attrs import CONFIRM_SEED
 from ._space import SearchError, Space
 
-CONFIRM_SEED = "lrkit_confirm_seed"  # user attribute of a finalist's retraining on one more seed
-STRATEGIES = ("grid", "random", "descending", "sha", "hyperband", "tpe")
+STRATEGIES = ("grid", "random", "descending", "sha", "asha", "hyperband", "tpe")
 # Halving keeps 1 in 3 trials at each rung; the first rung is 1/27 of the budget (4 rungs), so that
 # sha costs about a quarter of a one-seed grid. Measured (benchmarks/bench_search.py): a first rung
 # at 1/9 costs twice as much and is closer to the oracle on some tasks, further on others.
@@ -22,7 +22,7 @@ REDUCTION = 3
 # Strategies that judge configurations on the space's seeds and then retrain their finalists on one
 # more seed, so that one lucky seed cannot name the winner. Measured (benchmarks/bench_search.py):
 # on digits-mlp the best configuration on seed 0 is 1.5x the oracle on other seeds.
-CONFIRMING = ("random", "sha", "hyperband", "tpe")
+CONFIRMING = ("random", "sha", "asha", "hyperband", "tpe")
 DEFAULT_CONFIRM = 2
 
 
@@ -36,7 +36,12 @@ class Plan:
     sampler: optuna.samplers.BaseSampler
     pruner: optuna.pruners.BasePruner
     confirm: int = 0  # finalists retrained on one more seed once the plan is done
-    rungs: tuple[int, ...] = ()  # steps where the pruner judges a trial (evaluated exactly there)
+    rungs: tuple[int, ...] = ()  # steps where a trial is judged (evaluated exactly there)
+
+    @property
+    def staged(self) -> bool:
+        """Synchronous halving: every configuration runs to a rung before the best third go on."""
+        return self.strategy == "sha"
 
     @property
     def eval_every(self) -> int | None:
@@ -48,7 +53,9 @@ class Plan:
 def make_plan(strategy: str, space: Space, budget: int, n_trials: int | None, seed: int,
               confirm: int | None = None) -> Plan:
     """The Optuna parts of `strategy` on `space` for runs of `budget` steps; `confirm` finalists
-    (default: 2 for random, sha, hyperband and tpe, 0 otherwise) are retrained on one more seed."""
+    (default: 2 for random, sha, asha, hyperband and tpe, 0 otherwise) are retrained on one more
+    seed. `sha` runs its rungs in stages (each configuration to the first rung, the best third of
+    those to the next, ...); `asha` and `hyperband` are Optuna's asynchronous pruners."""
     if strategy not in STRATEGIES:
         raise SearchError(f"unknown strategy {strategy!r}; strategies: {', '.join(STRATEGIES)}")
     if n_trials is not None and n_trials < 1:
@@ -68,10 +75,12 @@ def make_plan(strategy: str, space: Space, budget: int, n_trials: int | None, se
         return Plan(strategy, None, count, optuna.samplers.TPESampler(seed=seed), none, confirm)
     planned = random_params(space, count, seed)
     first_rung = max(1, budget // REDUCTION**3)
-    rungs = tuple(first_rung * REDUCTION**k for k in range(8) if first_rung * REDUCTION**k < budget)
+    # Rungs end where a third of the budget is left to save: judging at 99% of a run saves nothing.
+    rungs = tuple(first_rung * REDUCTION**k for k in range(8) if first_rung * REDUCTION ** (k + 1) <= budget)
     pruner = {
         "random": none,
-        "sha": optuna.pruners.SuccessiveHalvingPruner(min_resource=first_rung, reduction_factor=REDUCTION),
+        "sha": none,
+        "asha": optuna.pruners.SuccessiveHalvingPruner(min_resource=first_rung, reduction_factor=REDUCTION),
         "hyperband": optuna.pruners.HyperbandPruner(min_resource=first_rung, max_resource=budget,
                                                      reduction_factor=REDUCTION),
     }[strategy]
@@ -81,10 +90,12 @@ def make_plan(strategy: str, space: Space, budget: int, n_trials: int | None, se
 
 def _default_trials(strategy: str, space: Space) -> int:
     """With listed rates, every configuration once. With a range, as many configurations as a
-    per-decade grid for random and TPE, and three times that for the halving strategies, which
-    stop most of them early."""
+    per-decade grid for random and TPE, and twice (sha) or three times (asha, hyperband) that
+    for the halving strategies, which stop most of them early."""
     grid = len(space.combinations()) * len(space.grid_rates())
-    return grid * (3 if strategy in ("sha", "hyperband") and space.lrs is None else 1)
+    if space.lrs is not None:
+        return grid
+    return grid * {"sha": 2, "asha": 3, "hyperband": 3}.get(strategy, 1)
 
 
 def params(optimizer: str, schedule: str, plateau: str | None, lr: float, seed: int) -> dict[str, Any]:

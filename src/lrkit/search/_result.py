@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,13 +15,15 @@ from ._space import Space
 @dataclass(frozen=True)
 class TrialRecord:
     """One trial: its number in the study, how it ended ("complete", "pruned" or "diverged"),
-    what it tried (`params`: optimizer, schedule template, plateau, lr, seed) and the run it made
-    (cut short when pruned)."""
+    what it tried (`params`: optimizer, schedule template, plateau, lr, seed), the run it made
+    (cut short when pruned, or a shorter run at a stage of sha) and the task's full budget in steps
+    (None: the run's own)."""
 
     number: int
     state: str
     params: dict[str, Any]
     run: RunResult
+    budget: int | None = None
 
     @property
     def recipe(self) -> Recipe:
@@ -36,8 +37,8 @@ class TrialRecord:
 
     @property
     def cost(self) -> float:
-        """Steps trained / the full budget: a full run costs 1.0."""
-        return self.run.steps / self.run.budget
+        """Steps trained / the task's full budget: a full run costs 1.0."""
+        return self.run.steps / (self.budget or self.run.budget)
 
     @property
     def config(self) -> tuple[Any, ...]:
@@ -47,12 +48,13 @@ class TrialRecord:
 
     def to_dict(self) -> dict[str, Any]:
         return {"number": self.number, "state": self.state, "params": dict(self.params),
-                "val_loss": encode_float(self.val_loss), "cost": self.cost, "run": self.run.to_dict()}
+                "val_loss": encode_float(self.val_loss), "cost": self.cost, "budget": self.budget,
+                "run": self.run.to_dict()}
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> TrialRecord:
         run = RunResult.from_dict(data["run"])
-        return TrialRecord(data["number"], data["state"], dict(data["params"]), run)
+        return TrialRecord(data["number"], data["state"], dict(data["params"]), run, data.get("budget"))
 
 
 @dataclass(frozen=True)
@@ -71,24 +73,36 @@ class SweepResult:
         return sum(trial.cost for trial in self.trials)
 
     def config_losses(self) -> dict[tuple[Any, ...], float]:
-        """Mean final validation loss of each configuration over its seeds (inf if any failed)."""
-        groups: dict[tuple[Any, ...], list[float]] = {}
+        """Mean final validation loss of each configuration over its seeds (inf if any failed).
+        A configuration that halving ran again to a later rung counts by its furthest run."""
+        groups = self._furthest()
+        return {config: statistics.mean(t.val_loss for t in runs) for config, runs in groups.items()}
+
+    def _furthest(self) -> dict[tuple[Any, ...], list[TrialRecord]]:
+        """Each configuration's furthest run on each of its seeds."""
+        furthest: dict[tuple[Any, ...], TrialRecord] = {}
         for trial in self.trials:
-            groups.setdefault(trial.config, []).append(trial.val_loss)
-        return {config: statistics.mean(losses) for config, losses in groups.items()}
+            key = (trial.config, trial.params["seed"])
+            if key not in furthest or (trial.run.steps, trial.number) > (furthest[key].run.steps,
+                                                                         furthest[key].number):
+                furthest[key] = trial
+        groups: dict[tuple[Any, ...], list[TrialRecord]] = {}
+        for (config, _), trial in furthest.items():
+            groups.setdefault(config, []).append(trial)
+        return groups
 
     @property
     def best(self) -> TrialRecord | None:
         """The best trial of the best configuration (None when no trial completed). Configurations
         trained on more seeds come first, so finalists confirmed on another seed are ranked by
         their mean, not beaten by a one-seed score that was never checked."""
+        groups = self._furthest()
         losses = self.config_losses()
-        seeds = Counter(trial.config for trial in self.trials)
         finite = [config for config, loss in losses.items() if math.isfinite(loss)]
         if not finite:
             return None
-        config = min(finite, key=lambda c: (-seeds[c], losses[c]))
-        return min((t for t in self.trials if t.config == config), key=lambda t: t.val_loss)
+        config = min(finite, key=lambda c: (-len(groups[c]), losses[c]))
+        return min(groups[config], key=lambda t: t.val_loss)
 
     @property
     def best_val_loss(self) -> float:

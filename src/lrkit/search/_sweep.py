@@ -18,11 +18,12 @@ from optuna.trial import TrialState
 
 from ..events import Callback, Event, ignore
 from ..tasks import Task, load_task
+from ._attrs import PLANNED
 from ._descending import descend
 from ._plan import Plan, make_plan
 from ._result import SweepResult, best_first
 from ._space import SearchError, Space
-from ._trials import PLANNED, enqueue_plan, quiet_optuna, trial_records, work
+from ._trials import enqueue_plan, quiet_optuna, trial_records, work
 
 HEARTBEAT_SECONDS = 2  # a running trial's worker proves it is alive this often...
 GRACE_SECONDS = 6  # ...and a trial silent this long is failed and enqueued again
@@ -71,12 +72,13 @@ def sweep(
              on_trial=lambda: _report(optuna_study, plan, callback))
     else:
         _run_pool(task, task_object, space, plan, url, name, workers, threads, optuna_study, callback)
-    return collect(optuna_study, task_object.name, strategy, space)
+    return collect(optuna_study, task_object, strategy, space)
 
 
-def collect(study: optuna.Study, task_name: str, strategy: str, space: Space) -> SweepResult:
+def collect(study: optuna.Study, task: Task, strategy: str, space: Space) -> SweepResult:
     """The sweep's result as the study holds it now."""
-    return SweepResult(task_name, strategy, space, study.study_name, best_first(trial_records(study)))
+    records = best_first(trial_records(study, task.steps))
+    return SweepResult(task.name, strategy, space, study.study_name, records)
 
 
 def default_study_name(task: Task, space: Space, strategy: str, trials: int | None, seed: int,

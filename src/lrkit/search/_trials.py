@@ -22,13 +22,10 @@ from optuna.trial import TrialState
 
 from ..tasks import Task
 from ..train import Recipe, RunResult, run
-from ._plan import CONFIRM_SEED, Plan, suggest
+from ._attrs import CONFIRM_SEED, OUTCOME, PLANNED, RUN, RUNG
+from ._plan import Plan, suggest
 from ._space import Space
-
-PLANNED = "lrkit_planned"  # user attribute of enqueued trials
-RUN = "lrkit_run"  # user attribute holding the trial's RunResult as JSON
-OUTCOME = "lrkit_outcome"  # "complete", "pruned" or "diverged"
-CONFIRMED = "lrkit_confirmed"  # study attribute: the finalists' retraining has been enqueued
+from ._stages import duplicate, next_stage
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -48,20 +45,32 @@ def run_trial(task: Task, space: Space, trial: optuna.trial.Trial, plan: Plan, t
     can stop it; store the RunResult on the trial and tell the study how it ended."""
     p = suggest(trial, space)
     recipe = Recipe(p["optimizer"], p["lr"], p["schedule"], p["plateau"], seed=p["seed"])
-    rungs = set(plan.rungs)
+    stage = trial.user_attrs.get(RUNG)
+    prune = bool(plan.rungs) and not plan.staged and CONFIRM_SEED not in trial.user_attrs
+    if stage is not None and stage < len(plan.rungs):
+        # A stage of sha is a shorter run in its own right: the schedule fills the stage's steps,
+        # so a decaying schedule is judged decayed, not at the rate it has mid-run.
+        with heartbeat(trial):
+            result = run(task, recipe, steps=plan.rungs[stage], threads=threads)
+        trial.report(result.val_loss, plan.rungs[stage])
+        _tell(trial, result, "diverged" if _outcome(result) == "diverged" else "pruned")
+        return
 
     def keep_going(evaluation) -> bool:
-        if evaluation.step not in rungs:
+        if evaluation.step not in plan.rungs:
             return True
         trial.report(evaluation.val_loss, evaluation.step)
         return not trial.should_prune()
 
-    prune = bool(rungs) and CONFIRM_SEED not in trial.user_attrs  # a finalist's retraining runs in full
     with heartbeat(trial):
         result = run(task, recipe, threads=threads, eval_every=plan.eval_every if prune else None,
                      keep_going=keep_going if prune else None)
+    _tell(trial, result, _outcome(result))
+
+
+def _tell(trial: optuna.trial.Trial, result: RunResult, outcome: str) -> None:
+    """Store the run on the trial and tell the study how it ended."""
     trial.set_user_attr(RUN, json.dumps(result.to_dict(), allow_nan=False))
-    outcome = _outcome(result)
     trial.set_user_attr(OUTCOME, outcome)
     study = trial.study
     if outcome == "complete":
@@ -116,36 +125,17 @@ def work(study: optuna.Study, task: Task, space: Space, plan: Plan, *, threads: 
         if waiting or sampling:
             with quiet_optuna():
                 trial = study.ask()
-            if plan.planned is not None and not trial.user_attrs.get(PLANNED):
-                # Another worker took the last planned trial first: give this one back unused.
+            if (plan.planned is not None and not trial.user_attrs.get(PLANNED)) or duplicate(study, trial):
+                # Another worker took the last planned trial first, or enqueued the same stage
+                # twice: give this one back unused.
                 study.tell(trial, state=TrialState.FAIL)
                 continue
             run_trial(task, space, trial, plan, threads)
             on_trial()
         elif any(t.state == TrialState.RUNNING for t in trials):
             time.sleep(0.5)
-        elif not enqueue_finalists(study, space, plan.confirm):
+        elif not next_stage(study, space, plan):
             return
-
-
-def enqueue_finalists(study: optuna.Study, space: Space, count: int) -> bool:
-    """Once the plan is done, put its `count` best configurations in the queue again, each on one
-    seed beyond the space's, once per study; False when there is nothing (more) to confirm.
-
-    Workers finishing together may both get here: Optuna's `skip_if_exists` keeps the second
-    copy of each finalist out of the queue."""
-    if count == 0 or study.user_attrs.get(CONFIRMED):
-        return False
-    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    finalists: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for trial in sorted(complete, key=lambda t: t.value):
-        config = {k: v for k, v in trial.params.items() if k != "seed"}
-        finalists.setdefault(tuple(sorted(config.items(), key=str)), config)
-    seed = max(space.seeds) + 1
-    for config in list(finalists.values())[:count]:
-        study.enqueue_trial(config, user_attrs={PLANNED: True, CONFIRM_SEED: seed}, skip_if_exists=True)
-    study.set_user_attr(CONFIRMED, True)
-    return bool(finalists)
 
 
 def enqueue_plan(study: optuna.Study, plan: Plan) -> None:
@@ -153,13 +143,14 @@ def enqueue_plan(study: optuna.Study, plan: Plan) -> None:
     finds them there); a trial already in the study is not enqueued again."""
     if plan.planned is None or study.user_attrs.get(PLANNED):
         return
+    attrs = {PLANNED: True, **({RUNG: 0} if plan.staged else {})}
     for params in plan.planned:
-        study.enqueue_trial(params, user_attrs={PLANNED: True}, skip_if_exists=True)
+        study.enqueue_trial(params, user_attrs=attrs, skip_if_exists=True)
     study.set_user_attr(PLANNED, True)
 
 
-def trial_records(study: optuna.Study) -> list[Any]:
-    """Every finished trial that trained, as a TrialRecord."""
+def trial_records(study: optuna.Study, budget: int | None = None) -> list[Any]:
+    """Every finished trial that trained, as a TrialRecord (`budget`: the task's full steps)."""
     from ._result import TrialRecord
 
     out = []
@@ -167,5 +158,5 @@ def trial_records(study: optuna.Study) -> list[Any]:
         if RUN in trial.user_attrs:
             result = RunResult.from_dict(json.loads(trial.user_attrs[RUN]))
             params = {**trial.params, "seed": trial.user_attrs.get(CONFIRM_SEED, trial.params.get("seed"))}
-            out.append(TrialRecord(trial.number, trial.user_attrs[OUTCOME], params, result))
+            out.append(TrialRecord(trial.number, trial.user_attrs[OUTCOME], params, result, budget))
     return out

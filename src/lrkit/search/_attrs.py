@@ -1,0 +1,8 @@
+"""The names lrkit gives its Optuna attributes, shared by the modules that write and read them."""
+
+PLANNED = "lrkit_planned"  # trial: enqueued from the plan (study: the plan is enqueued)
+RUN = "lrkit_run"  # trial: its RunResult as JSON
+OUTCOME = "lrkit_outcome"  # trial: "complete", "pruned" or "diverged"
+RUNG = "lrkit_rung"  # trial: the stage of synchronous halving it runs to
+CONFIRM_SEED = "lrkit_confirm_seed"  # trial: a finalist's retraining on one more seed
+CONFIRMED = "lrkit_confirmed"  # study: the finalists' retraining has been enqueued

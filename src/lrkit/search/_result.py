@@ -15,15 +15,13 @@ from ._space import Space
 @dataclass(frozen=True)
 class TrialRecord:
     """One trial: its number in the study, how it ended ("complete", "pruned" or "diverged"),
-    what it tried (`params`: optimizer, schedule template, plateau, lr, seed), the run it made
-    (cut short when pruned, or a shorter run at a stage of sha) and the task's full budget in steps
-    (None: the run's own)."""
+    what it tried (`params`: optimizer, schedule template, plateau, lr, seed) and the run it made
+    (cut short when pruned, or at a rung of sha)."""
 
     number: int
     state: str
     params: dict[str, Any]
     run: RunResult
-    budget: int | None = None
 
     @property
     def recipe(self) -> Recipe:
@@ -37,8 +35,8 @@ class TrialRecord:
 
     @property
     def cost(self) -> float:
-        """Steps trained / the task's full budget: a full run costs 1.0."""
-        return self.run.steps / (self.budget or self.run.budget)
+        """Steps trained / the full budget: a full run costs 1.0."""
+        return self.run.steps / self.run.budget
 
     @property
     def config(self) -> tuple[Any, ...]:
@@ -48,13 +46,12 @@ class TrialRecord:
 
     def to_dict(self) -> dict[str, Any]:
         return {"number": self.number, "state": self.state, "params": dict(self.params),
-                "val_loss": encode_float(self.val_loss), "cost": self.cost, "budget": self.budget,
-                "run": self.run.to_dict()}
+                "val_loss": encode_float(self.val_loss), "cost": self.cost, "run": self.run.to_dict()}
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> TrialRecord:
         run = RunResult.from_dict(data["run"])
-        return TrialRecord(data["number"], data["state"], dict(data["params"]), run, data.get("budget"))
+        return TrialRecord(data["number"], data["state"], dict(data["params"]), run)
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ def sweep(
 
 def collect(study: optuna.Study, task: Task, strategy: str, space: Space) -> SweepResult:
     """The sweep's result as the study holds it now."""
-    records = best_first(trial_records(study, task.steps))
+    records = best_first(trial_records(study))
     return SweepResult(task.name, strategy, space, study.study_name, records)
 
 

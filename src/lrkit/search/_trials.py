@@ -46,22 +46,16 @@ def run_trial(task: Task, space: Space, trial: optuna.trial.Trial, plan: Plan, t
     p = suggest(trial, space)
     recipe = Recipe(p["optimizer"], p["lr"], p["schedule"], p["plateau"], seed=p["seed"])
     stage = trial.user_attrs.get(RUNG)
-    prune = bool(plan.rungs) and not plan.staged and CONFIRM_SEED not in trial.user_attrs
-    if stage is not None and stage < len(plan.rungs):
-        # A stage of sha is a shorter run in its own right: the schedule fills the stage's steps,
-        # so a decaying schedule is judged decayed, not at the rate it has mid-run.
-        with heartbeat(trial):
-            result = run(task, recipe, steps=plan.rungs[stage], threads=threads)
-        trial.report(result.val_loss, plan.rungs[stage])
-        _tell(trial, result, "diverged" if _outcome(result) == "diverged" else "pruned")
-        return
+    stop = plan.rungs[stage] if stage is not None and stage < len(plan.rungs) else None
+    judged = {stop} if stop is not None else set() if plan.staged else set(plan.rungs)
 
     def keep_going(evaluation) -> bool:
-        if evaluation.step not in plan.rungs:
+        if evaluation.step not in judged:
             return True
         trial.report(evaluation.val_loss, evaluation.step)
-        return not trial.should_prune()
+        return evaluation.step != stop and (stop is not None or not trial.should_prune())
 
+    prune = bool(judged) and CONFIRM_SEED not in trial.user_attrs  # a finalist's retraining runs in full
     with heartbeat(trial):
         result = run(task, recipe, threads=threads, eval_every=plan.eval_every if prune else None,
                      keep_going=keep_going if prune else None)
@@ -149,8 +143,8 @@ def enqueue_plan(study: optuna.Study, plan: Plan) -> None:
     study.set_user_attr(PLANNED, True)
 
 
-def trial_records(study: optuna.Study, budget: int | None = None) -> list[Any]:
-    """Every finished trial that trained, as a TrialRecord (`budget`: the task's full steps)."""
+def trial_records(study: optuna.Study) -> list[Any]:
+    """Every finished trial that trained, as a TrialRecord."""
     from ._result import TrialRecord
 
     out = []
@@ -158,5 +152,5 @@ def trial_records(study: optuna.Study, budget: int | None = None) -> list[Any]:
         if RUN in trial.user_attrs:
             result = RunResult.from_dict(json.loads(trial.user_attrs[RUN]))
             params = {**trial.params, "seed": trial.user_attrs.get(CONFIRM_SEED, trial.params.get("seed"))}
-            out.append(TrialRecord(trial.number, trial.user_attrs[OUTCOME], params, result, budget))
+            out.append(TrialRecord(trial.number, trial.user_attrs[OUTCOME], params, result))
     return out

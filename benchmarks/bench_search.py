@@ -135,9 +135,10 @@ def main(task_names: list[str], strategies: list[str], timed: bool) -> None:
     console.print(summary)
     if not timed:
         return
-    one, two = speedup("digits-cnn")
-    console.print(f"sha sweep on digits-cnn: {one:.1f} s with 1 worker, {two:.1f} s with 2 workers: "
-                  f"speedup {one / two:.2f}x")
+    for name in ("digits-mlp", "digits-cnn"):
+        one, two = speedup(name)
+        console.print(f"sha sweep on {name}: {one:.1f} s with 1 worker (torch on both cores), {two:.1f} s "
+                      f"with 2 workers (one core each): speedup {one / two:.2f}x")
 
 
 def _geomean(values: list[float]) -> float:

@@ -63,7 +63,7 @@ def test_a_worker_killed_mid_sweep_resumes_without_redoing_finished_trials(tmp_p
     storage = f"sqlite:///{tmp_path / 'sweep.db'}"
     worker = _lrkit(*command)
     finished_before: dict[int, float] = {}
-    deadline = time.monotonic() + 240
+    deadline = time.monotonic() + 600  # generous: a loaded machine trains slowly
     while time.monotonic() < deadline and worker.poll() is None:
         time.sleep(0.5)
         try:

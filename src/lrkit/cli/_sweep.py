@@ -63,7 +63,8 @@ def run_command(args: argparse.Namespace, console: Console) -> int:
 
 
 def result_table(result: SweepResult) -> Table:
-    """The trials, best first, each with what it cost in full runs."""
+    """The trials, best first, each with what it cost in full runs (a pruned trial's loss is where
+    it stopped)."""
     table = Table(title=f"{result.strategy} sweep on {result.task}: {len(result.trials)} trials, "
                         f"cost {result.cost:.2f} full runs (study {result.study})", title_justify="left")
     with_plateau = any(t.params["plateau"] for t in result.trials)
@@ -77,7 +78,7 @@ def result_table(result: SweepResult) -> Table:
         metric = run.val_metric if trial.state == "complete" else None
         table.add_row(str(trial.number), p["optimizer"], p["schedule"],
                       *([p["plateau"] or "-"] if with_plateau else []), f"{p['lr']:.3g}", str(p["seed"]),
-                      f"{trial.val_loss:.4g}", "-" if metric is None else f"{metric:.4g}", trial.state,
+                      f"{run.val_loss:.4g}", "-" if metric is None else f"{metric:.4g}", trial.state,
                       f"{trial.cost:.2f}")
     if len(result.trials) > SHOWN:
         table.caption = f"{len(result.trials) - SHOWN} more in --json"

@@ -122,4 +122,6 @@ class SweepResult:
 
 
 def best_first(trials: list[TrialRecord]) -> tuple[TrialRecord, ...]:
-    return tuple(sorted(trials, key=lambda t: (t.val_loss, t.number)))
+    """Complete trials by final validation loss, then the others by how far they got and the
+    validation loss where they stopped."""
+    return tuple(sorted(trials, key=lambda t: (t.val_loss, -t.run.steps, t.run.val_loss, t.number)))

@@ -1,6 +1,6 @@
 """One training run: Task x Recipe x budget -> RunResult."""
 
-from ._loop import Divergence, evaluate, pick_device, run, torch_threads
+from ._loop import Divergence, evaluate, pick_device, resume, run, torch_threads
 from ._recipe import Recipe, RecipeError
 from ._result import Evaluation, RunResult
 
@@ -12,6 +12,7 @@ __all__ = [
     "RunResult",
     "evaluate",
     "pick_device",
+    "resume",
     "run",
     "torch_threads",
 ]

@@ -11,6 +11,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
@@ -98,78 +99,157 @@ def run(
     divergence: Divergence = Divergence(),
     callback: Callback = ignore,
     keep_going: Callable[[Evaluation], bool] | None = None,
+    pause_at: int | None = None,
+    checkpoint: str | Path | None = None,
 ) -> RunResult:
     """Train a fresh model of `task` with `recipe` for `steps` (default: the task's budget).
 
     Evaluates every `eval_every` steps (default: 20 times per run) and at the end. `threads`
     sets torch's CPU threads for the run (small models train fastest on one; None leaves it).
     `keep_going(evaluation)` returning False ends the run there (a search pruning a trial); the
-    result then has fewer `steps` than its `budget` and is not marked diverged.
+    result then has fewer `steps` than its `budget` and is not marked diverged. `pause_at=k` with
+    a `checkpoint` path stops after step k (evaluated there) and saves everything `resume` needs
+    to go on exactly as if the run had never stopped.
     """
     steps = task.steps if steps is None else steps
     if steps < 1:
         raise RecipeError(f"a run needs at least one step, got {steps}")
-    every = eval_every or max(1, steps // 20)
-    device = pick_device(device)
-    started = time.perf_counter()
     with torch_threads(threads):
+        training = _Training(task, recipe, steps, eval_every, pick_device(device), divergence)
+        return training.advance(pause_at, checkpoint, callback, keep_going)
+
+
+def resume(
+    task: Task,
+    paused: RunResult,
+    checkpoint: str | Path,
+    *,
+    eval_every: int | None = None,
+    threads: int | None = 1,
+    device: str | torch.device = "auto",
+    divergence: Divergence = Divergence(),
+    callback: Callback = ignore,
+    pause_at: int | None = None,
+    save_to: str | Path | None = None,
+) -> RunResult:
+    """Go on with a run paused by `run(..., pause_at=k, checkpoint=path)` (or by this function)
+    up to `pause_at` (saving to `save_to`) or to the end. Pass the `eval_every` the run began with."""
+    if paused.diverged or paused.steps >= paused.budget:
+        raise RecipeError(f"the run of {paused.recipe.optimizer} at lr {paused.recipe.lr:g} has ended "
+                          f"({paused.steps} of {paused.budget} steps); only a paused run can resume")
+    with torch_threads(threads):
+        training = _Training(task, paused.recipe, paused.budget, eval_every, pick_device(device), divergence)
+        training.restore(paused, checkpoint)
+        return training.advance(pause_at, save_to, callback, None)
+
+
+class _Training:
+    """One run's live state: model, optimizer, scheduler, batch stream and the curves so far."""
+
+    def __init__(self, task: Task, recipe: Recipe, steps: int, eval_every: int | None,
+                 device: torch.device, divergence: Divergence) -> None:
+        self.task, self.recipe, self.steps, self.device = task, recipe, steps, device
+        self.every = eval_every or max(1, steps // 20)
         torch.manual_seed(recipe.seed)
-        model = task.build_model().to(device)
-        optimizer = create_optimizer(
-            recipe.optimizer, [p for p in model.parameters() if p.requires_grad], recipe.lr,
+        self.model = task.build_model().to(device)
+        self.optimizer = create_optimizer(
+            recipe.optimizer, [p for p in self.model.parameters() if p.requires_grad], recipe.lr,
             **recipe.optimizer_args,
         )
-        scheduler = LRSchedule(optimizer, recipe.build_schedule(steps), recipe.build_controller())
-        loss_fn = task.loss_fn()
-        watch = divergence.watch()
-        losses: list[float] = []
-        rates: list[float] = []
-        evaluations: list[Evaluation] = []
-        diverged_at = None
-        report_every = max(1, steps // 100)
-        stream = batches(task.train, task.batch_size, recipe.seed, device)
-        train_mode(optimizer)
-        model.train()
-        for step in range(steps):
-            inputs, targets = next(stream)
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(inputs), targets)
-            value = loss.item()
-            losses.append(value)
-            rates.append(float(optimizer.param_groups[0]["lr"]))
-            if watch.diverged(value):
-                diverged_at = step
+        self.scheduler = LRSchedule(self.optimizer, recipe.build_schedule(steps), recipe.build_controller())
+        self.loss_fn = task.loss_fn()
+        self.watch = divergence.watch()
+        self.stream = batches(task.train, task.batch_size, recipe.seed, device)
+        self.losses: list[float] = []
+        self.rates: list[float] = []
+        self.evaluations: list[Evaluation] = []
+        self.diverged_at: int | None = None
+        self.seconds = 0.0
+
+    def restore(self, paused: RunResult, checkpoint: str | Path) -> None:
+        """Load a checkpoint written by `save` and the curves of the run that wrote it."""
+        state = torch.load(checkpoint, weights_only=True, map_location=self.device)
+        if state["step"] != paused.steps:
+            raise RecipeError(f"{checkpoint} was saved at step {state['step']}, but the run paused at "
+                              f"step {paused.steps}; pass the checkpoint saved with that run")
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.watch.reference, self.watch.bad = state["watch"]
+        for _ in range(paused.steps):  # the same batches come next as in an unbroken run
+            next(self.stream)
+        torch.set_rng_state(state["rng"])
+        self.losses, self.rates = list(paused.train_loss), list(paused.lr)
+        self.evaluations, self.seconds = list(paused.evaluations), paused.wall_seconds
+
+    def save(self, checkpoint: str | Path) -> None:
+        """Everything the next steps depend on, as tensors and plain values (weights_only loads it)."""
+        state = {"step": len(self.losses), "model": self.model.state_dict(),
+                 "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
+                 "watch": [self.watch.reference, self.watch.bad], "rng": torch.get_rng_state()}
+        torch.save(state, checkpoint)
+
+    def advance(self, pause_at: int | None, checkpoint: str | Path | None, callback: Callback,
+                keep_going: Callable[[Evaluation], bool] | None) -> RunResult:
+        """Train from where the run stands to `pause_at` (saving a checkpoint there) or the end."""
+        if pause_at is not None and (checkpoint is None or not len(self.losses) < pause_at < self.steps):
+            raise RecipeError(f"pause_at must lie between step {len(self.losses)} and the run's "
+                              f"{self.steps} steps and come with a checkpoint path, got {pause_at}")
+        started = time.perf_counter()
+        stop = self.steps if pause_at is None else pause_at
+        report_every = max(1, self.steps // 100)
+        train_mode(self.optimizer)
+        self.model.train()
+        for step in range(len(self.losses), stop):
+            if not self._step(step, callback, report_every, keep_going):
                 break
-            loss.backward()
-            optimizer.step()
-            scheduler.step()
-            done = step + 1
-            if done % report_every == 0 or done == steps:
-                callback(Event("train", done, steps, {"loss": value, "lr": rates[-1]}))
-            if done % every == 0 or done == steps:
-                eval_mode(optimizer)
-                result = evaluate(model, task, device)
-                train_mode(optimizer)
-                evaluation = Evaluation(done, result.val_loss, result.val_metric)
-                evaluations.append(evaluation)
-                callback(Event("eval", done, steps, {"val_loss": evaluation.val_loss,
-                                                     "val_metric": evaluation.val_metric}))
-                if not math.isfinite(evaluation.val_loss):
-                    diverged_at = done
-                    break
-                if scheduler.controller is not None:
-                    scheduler.observe(metric=evaluation.val_loss)
-                if keep_going is not None and done < steps and not keep_going(evaluation):
-                    break
-    return RunResult(
-        task=task.name,
-        recipe=recipe.resolved(steps),
-        budget=steps,
-        steps=len(losses) if diverged_at is None else diverged_at,
-        train_loss=tuple(losses),
-        lr=tuple(rates),
-        evaluations=tuple(evaluations),
-        diverged_at=diverged_at,
-        wall_seconds=time.perf_counter() - started,
-        metric_name=task.metric_name,
-    )
+        if pause_at is not None and self.diverged_at is None and len(self.losses) == pause_at:
+            self.save(checkpoint)
+        self.seconds += time.perf_counter() - started
+        return RunResult(
+            task=self.task.name,
+            recipe=self.recipe.resolved(self.steps),
+            budget=self.steps,
+            steps=len(self.losses) if self.diverged_at is None else self.diverged_at,
+            train_loss=tuple(self.losses),
+            lr=tuple(self.rates),
+            evaluations=tuple(self.evaluations),
+            diverged_at=self.diverged_at,
+            wall_seconds=self.seconds,
+            metric_name=self.task.metric_name,
+        )
+
+    def _step(self, step: int, callback: Callback, report_every: int,
+              keep_going: Callable[[Evaluation], bool] | None) -> bool:
+        """One update (and an evaluation when due); False when the run must stop here."""
+        inputs, targets = next(self.stream)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss = self.loss_fn(self.model(inputs), targets)
+        value = loss.item()
+        self.losses.append(value)
+        self.rates.append(float(self.optimizer.param_groups[0]["lr"]))
+        if self.watch.diverged(value):
+            self.diverged_at = step
+            return False
+        loss.backward()
+        self.optimizer.step()
+        self.scheduler.step()
+        done, steps = step + 1, self.steps
+        if done % report_every == 0 or done == steps:
+            callback(Event("train", done, steps, {"loss": value, "lr": self.rates[-1]}))
+        if done % self.every == 0 or done == steps:
+            eval_mode(self.optimizer)
+            result = evaluate(self.model, self.task, self.device)
+            train_mode(self.optimizer)
+            evaluation = Evaluation(done, result.val_loss, result.val_metric)
+            self.evaluations.append(evaluation)
+            callback(Event("eval", done, steps, {"val_loss": evaluation.val_loss,
+                                                 "val_metric": evaluation.val_metric}))
+            if not math.isfinite(evaluation.val_loss):
+                self.diverged_at = done
+                return False
+            if self.scheduler.controller is not None:
+                self.scheduler.observe(metric=evaluation.val_loss)
+            if keep_going is not None and done < steps and not keep_going(evaluation):
+                return False
+        return True

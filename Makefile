@@ -55,6 +55,7 @@ bench: setup
 	$(PY) benchmarks/bench_finder.py
 	$(PY) benchmarks/bench_search.py
 	$(PY) benchmarks/bench_threads.py
+	cd benchmarks && ../$(PY) bench_tune.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

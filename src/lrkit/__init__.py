@@ -42,6 +42,8 @@ _EXPORTS = {
     "Space": "lrkit.search",
     "SweepResult": "lrkit.search",
     "sweep": "lrkit.search",
+    "TuneResult": "lrkit.tune",
+    "tune": "lrkit.tune",
 }
 
 __all__ = sorted(_EXPORTS)

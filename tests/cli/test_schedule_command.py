@@ -89,9 +89,10 @@ def test_the_installed_command_exits_2_without_a_traceback():
     assert "steps must be a whole number of steps >= 1" in result.stderr
 
 
-def test_demo_finds_a_rate_trains_at_it_and_draws_the_gallery(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path)]) == 0
-    for plot in ("finder.png", "schedules.png"):
+def test_demo_tunes_the_default_task_and_writes_its_results_and_the_gallery(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path), "--budget", "2", "--workers", "1"]) == 0
+    for plot in ("finder-adam.png", "finder-momentum.png", "schedule.png", "schedules.png"):
         assert (tmp_path / plot).read_bytes().startswith(PNG_MAGIC)
+    assert json.loads((tmp_path / "tune.json").read_text())["task"] == "digits-mlp"
     out = capsys.readouterr().out
-    assert "lrkit (recommended)" in out and "final validation accuracy" in out and "one-cycle" in out
+    assert "Winner:" in out and "lrkit train digits-mlp --optimizer" in out and "one-cycle" in out

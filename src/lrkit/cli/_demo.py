@@ -1,5 +1,5 @@
-"""`lrkit demo`: the main job on the default task: a range test, a full run at the rate it
-suggests with cosine decay, and the schedule gallery; tables here, plots in the output folder."""
+"""`lrkit demo`: the main job on the default task: `lrkit tune digits-mlp`, its result as JSON
+and plots in the output folder, and the schedule gallery."""
 
 from __future__ import annotations
 
@@ -9,16 +9,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from ..finder import find_lr
-from ..report import plot_schedules
+from ..report import plot_schedule, plot_schedules
 from ..schedules import parse
-from ..tasks import get_task
-from ..train import Recipe
-from ..train import run as train
-from ._find import suggestion_table
-from ._output import save_figure
-from ._progress import progress_bar
-from ._train import result_table
+from ..tune import TuneResult
+from ._output import save_figure, write_json
+from ._tune import result_view, run_tune, show_command
 
 DEFAULT_TASK = "digits-mlp"
 
@@ -37,27 +32,34 @@ GALLERY = {
 
 def add_parser(commands) -> None:
     parser = commands.add_parser(
-        "demo", help="run the main job on the default settings", description=__doc__
+        "demo", help="run the main job (tune) on the default task", description=__doc__
     )
     parser.add_argument("--out", default="lrkit-report", help="folder for the output")
     parser.add_argument("--task", default=DEFAULT_TASK, help=f"task to run on (default {DEFAULT_TASK})")
-    parser.set_defaults(run=run)
+    parser.add_argument("--budget", type=float, default=3.0, help="full training runs to spend (default 3)")
+    parser.add_argument("--workers", type=int, help="worker processes (default: the number of cores)")
+    parser.set_defaults(run=run, optimizers=None, schedules=None, seed=0)
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
     out = Path(args.out)
-    task = get_task(args.task)
-    with progress_bar(f"range test on {task.name}") as callback:
-        found = find_lr(task, "adam", callback=callback)
-    console.print(suggestion_table(found))
-    console.print(f"range-test plot written to {save_figure(found.plot(), str(out / 'finder.png'))}")
-    if found.suggestion is not None:
-        lr = float(f"{found.suggestion:.3g}")  # as a user would type it
-        recipe = Recipe("adam", lr, "cosine")
-        with progress_bar(f"training {task.name} at lr {lr:g}") as callback:
-            console.print(result_table(train(task, recipe, callback=callback)))
+    result = run_tune(args.task, args.budget, args)
+    console.print(result_view(result))
+    show_command(console, result)
+    write_json(result.to_dict(), str(out / "tune.json"))
+    for path in save_plots(result, out):
+        console.print(f"plot written to {path}")
     show_gallery(out, console)
     return 0
+
+
+def save_plots(result: TuneResult, out: Path) -> list[Path]:
+    """Each range test's curve and the winner's schedule, as PNG files in `out`."""
+    paths = [save_figure(finder.plot(), str(out / f"finder-{finder.optimizer}.png"))
+             for finder in result.finders]
+    schedule = result.recipe.build_schedule(result.steps)
+    paths.append(save_figure(plot_schedule(schedule, result.steps), str(out / "schedule.png")))
+    return paths
 
 
 def show_gallery(out: Path, console: Console) -> None:

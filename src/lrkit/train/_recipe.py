@@ -83,6 +83,11 @@ class Recipe:
             seed=data.get("seed", 0),
         )
 
+    def __reduce__(self):
+        """Pickled through its dict (a read-only mapping proxy does not pickle), so recipes and
+        RunResults travel to worker processes."""
+        return (Recipe.from_dict, (self.to_dict(),))
+
     def __hash__(self) -> int:
         return hash((self.optimizer, self.lr, self.schedule, self.plateau, self.seed,
                      tuple(sorted(self.optimizer_args.items()))))

@@ -1,0 +1,176 @@
+"""`lrkit tune` against the oracle and the anchors of ../shared/BENCHMARKS.md.
+
+For every built-in learning task: the oracle (cached by oracle.py); `lrkit tune` at budgets 1, 2
+and 4 searching on seed 0, its recipe retrained on seeds 2 and 3; and the anchors, each on seeds
+2 and 3: Adam at 1e-3; torch-lr-finder's steepest and minimum/10 suggestions, each followed by Adam
+with cosine decay; Prodigy; D-Adaptation Adam; Schedule-Free AdamW; DoG. Every method is scored as
+its mean final validation loss over the oracle's (ratio; 1.00 = the best of 44 configurations) and
+its cost in full runs. Anchors are cached in anchors.json (keyed by the oracle's fingerprint).
+Prints a table per task, a summary and writes a performance-profile plot.
+
+    python benchmarks/bench_tune.py [--budgets 1,2,4] [--plot FILE] [TASK ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import multiprocessing
+import statistics
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+from bench_finder import ANCHORS, TLF_METHODS, final_loss, geomean, torch_lr_finder
+from oracle import LEARNING_TASKS, load
+from rich.console import Console
+from rich.table import Table
+
+from lrkit.train import Recipe
+from lrkit.tune import tune
+
+matplotlib.use("Agg")
+
+SEARCH_SEED, SCORE_SEEDS = 0, (2, 3)
+BUDGETS = (1.0, 2.0, 4.0)
+ANCHOR_CACHE = Path(__file__).with_name("anchors.json")
+PROFILE = Path(__file__).parent.parent / "docs" / "img" / "tune_profile.png"
+ANCHOR_METHODS = ("adam 1e-3", *TLF_METHODS, "prodigy", "dadapt-adam", "schedulefree-adamw", "dog")
+
+
+def tuned(task_name: str, budget: float) -> dict[str, Any]:
+    """`lrkit tune` on the search seed, in this worker process."""
+    result = tune(task_name, budget, seed=SEARCH_SEED, workers=1)
+    recipe = result.recipe
+    return {"recipe": recipe.to_dict(), "cost": result.cost, "search_val_loss": result.final.val_loss}
+
+
+def score(task_name: str, recipe: dict[str, Any], seed: int) -> float:
+    """The recipe retrained in full on a scoring seed: its final validation loss (inf if diverged)."""
+    from lrkit.tasks import get_task
+    from lrkit.train import run
+
+    result = run(get_task(task_name), Recipe.from_dict({**recipe, "seed": seed}))
+    return math.inf if result.diverged else result.val_loss
+
+
+def anchors(task_name: str, pool: ProcessPoolExecutor) -> dict[str, dict[str, Any]]:
+    """Each anchor's mean loss over the scoring seeds and its cost (torch-lr-finder's test + a run)."""
+    finders = {seed: pool.submit(torch_lr_finder, task_name, seed) for seed in SCORE_SEEDS}
+    jobs: dict[str, list] = {name: [pool.submit(final_loss, task_name, ANCHORS[name], seed)
+                                    for seed in SCORE_SEEDS] for name in ANCHORS}
+    steps = {seed: finders[seed].result() for seed in SCORE_SEEDS}
+    for method in TLF_METHODS:
+        recipes = {seed: ("adam", steps[seed]["suggestions"][method], "cosine") for seed in SCORE_SEEDS}
+        jobs[method] = [pool.submit(final_loss, task_name, recipes[seed], seed) for seed in SCORE_SEEDS]
+    from lrkit.tasks import get_task
+
+    budget = get_task(task_name).steps
+    tlf_cost = 1.0 + statistics.mean(s["steps"] for s in steps.values()) / budget
+    return {method: {"val_loss": _mean([f.result() for f in futures]),
+                     "cost": tlf_cost if method in TLF_METHODS else 1.0}
+            for method, futures in jobs.items()}
+
+
+def cached_anchors(task_names: list[str], oracle: dict, pool: ProcessPoolExecutor,
+                   console: Console) -> dict[str, dict[str, Any]]:
+    cache = json.loads(ANCHOR_CACHE.read_text()) if ANCHOR_CACHE.exists() else {}
+    for name in task_names:
+        entry = cache.get(name)
+        if entry is None or entry["fingerprint"] != oracle[name]["fingerprint"]:
+            console.print(f"[dim]running the anchors on {name}...[/dim]")
+            cache[name] = {"fingerprint": oracle[name]["fingerprint"], "methods": anchors(name, pool)}
+            ANCHOR_CACHE.write_text(json.dumps(cache, indent=1) + "\n")
+    return {name: cache[name]["methods"] for name in task_names}
+
+
+def _mean(losses: list[float]) -> float:
+    return math.inf if any(not math.isfinite(v) for v in losses) else statistics.mean(losses)
+
+
+def measure_tune(task_names: list[str], budgets: tuple[float, ...], pool: ProcessPoolExecutor,
+                 console: Console) -> dict[str, dict[str, Any]]:
+    searches = {(name, b): pool.submit(tuned, name, b) for name in task_names for b in budgets}
+    out: dict[str, dict[str, Any]] = {name: {} for name in task_names}
+    scoring = {}
+    for (name, budget), future in searches.items():
+        found = future.result()
+        futures = [pool.submit(score, name, found["recipe"], seed) for seed in SCORE_SEEDS]
+        scoring[(name, budget)] = (found, futures)
+    for (name, budget), (found, futures) in scoring.items():
+        loss = _mean([f.result() for f in futures])
+        recipe = found["recipe"]
+        out[name][f"tune @ {budget:g}"] = {"val_loss": loss, "cost": found["cost"],
+                                           "recipe": f"{recipe['optimizer']} {recipe['lr']:.3g} "
+                                                     f"{recipe['schedule'].split('(')[0]}"}
+        console.print(f"[dim]{name} tune @ {budget:g}: {recipe['optimizer']} lr {recipe['lr']:.3g} "
+                      f"{recipe['schedule']} -> {loss:.4g}, cost {found['cost']:.2f}[/dim]")
+    return out
+
+
+def report(oracle: dict, results: dict[str, dict[str, Any]], methods: list[str], console: Console,
+           plot: Path) -> None:
+    ratios = {m: [results[n][m]["val_loss"] / oracle[n]["val_loss"] for n in results] for m in methods}
+    per_task = Table(title="final validation loss / the oracle's (seeds 2, 3), cost in full runs")
+    per_task.add_column("task")
+    for method in methods:
+        per_task.add_column(method, justify="right")
+    for i, name in enumerate(results):
+        per_task.add_row(name, *(f"{ratios[m][i]:.3f} ({results[name][m]['cost']:.1f})" for m in methods))
+    console.print(per_task)
+    summary = Table(title="summary over tasks (1.00 = the oracle: the best of 44 full runs per seed)")
+    for column in ("method", "geomean ratio", "tasks within 5%", "worst ratio", "worst task", "mean cost"):
+        summary.add_column(column, justify="left" if column in ("method", "worst task") else "right")
+    names = list(results)
+    for method in methods:
+        values = ratios[method]
+        worst = max(range(len(values)), key=values.__getitem__)
+        cost = statistics.mean(results[n][method]["cost"] for n in results)
+        within = f"{sum(v <= 1.05 for v in values)} of {len(values)}"
+        summary.add_row(method, f"{geomean(values):.3f}", within, f"{values[worst]:.2f}", names[worst],
+                        f"{cost:.2f}")
+    console.print(summary)
+    profile_plot(ratios, plot)
+    console.print(f"performance profile written to {plot}")
+
+
+def profile_plot(ratios: dict[str, list[float]], path: Path) -> None:
+    """Fraction of tasks within a factor tau of the oracle, tau from 1 to 2, one line per method."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    taus = np.linspace(1, 2, 201)
+    figure, ax = plt.subplots(figsize=(7, 4.5))
+    for method, values in ratios.items():
+        fractions = [np.mean([v <= tau for v in values]) for tau in taus]
+        width = 2.5 if method.startswith("tune") else 1.2
+        ax.step(taus, fractions, where="post", label=method, linewidth=width)
+    ax.set(xlabel="tau (ratio to the oracle's validation loss)", ylabel="fraction of tasks within tau",
+           title="performance profile: higher and further left is better", ylim=(-0.02, 1.02))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=130, bbox_inches="tight")
+    plt.close(figure)
+
+
+def main(task_names: list[str], budgets: tuple[float, ...], plot: Path) -> None:
+    console = Console(width=220)
+    oracle = load(task_names, log=lambda text: console.print(text, style="dim"))
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        results = measure_tune(task_names, budgets, pool, console)
+        for name, methods in cached_anchors(task_names, oracle, pool, console).items():
+            results[name].update(methods)
+    methods = [f"tune @ {b:g}" for b in budgets] + list(ANCHOR_METHODS)
+    report(oracle, results, methods, console, plot)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("tasks", nargs="*", default=LEARNING_TASKS)
+    parser.add_argument("--budgets", default=",".join(f"{b:g}" for b in BUDGETS), help="comma-separated")
+    parser.add_argument("--plot", type=Path, default=PROFILE, help="where the performance profile goes")
+    arguments = parser.parse_args()
+    main(arguments.tasks, tuple(float(b) for b in arguments.budgets.split(",")), arguments.plot)

@@ -1,0 +1,37 @@
+"""`lrkit bench`: the benchmark suite of the checkout (benchmarks/bench_tune.py): lrkit tune at
+budgets 1, 2 and 4 and the anchors, against the oracle, on every built-in learning task."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from ..errors import LrkitError
+
+SCRIPT = Path("benchmarks") / "bench_tune.py"
+
+
+class BenchError(LrkitError):
+    """The suite cannot start; the message says where it must run from."""
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("bench", help="compare tune with the oracle and the anchors",
+                                 description=__doc__)
+    parser.add_argument("tasks", nargs="*", help="tasks (default: every built-in learning task)")
+    parser.add_argument("--budgets", default="1,2,4", help="comma-separated budgets (default 1,2,4)")
+    parser.add_argument("--checkout", default=".", help="the lrkit checkout holding benchmarks/ (default .)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    script = Path(args.checkout) / SCRIPT
+    if not script.is_file():
+        raise BenchError(f"{script} not found: run `lrkit bench` in an lrkit checkout (or pass --checkout), "
+                         "since the suite's oracle cache lives there")
+    command = [sys.executable, script.name, "--budgets", args.budgets, *args.tasks]
+    return subprocess.run(command, cwd=script.parent, check=False).returncode

@@ -1,0 +1,121 @@
+"""The learning-rate effect table: what each rate tried did, measured against the best rate of
+its own optimizer and schedule (diverged, oscillating, good or slow), and how much slower."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from .._json import decode_float, encode_float
+from ..train import RunResult
+
+GOOD_WITHIN = 1.05  # a rate whose loss is within 5% of its group's best at the same step is good
+
+
+@dataclass(frozen=True)
+class RateEffect:
+    """One run's rate and outcome. `compared_at` is the step where it is set against `best_lr`
+    (the best rate of its optimizer and schedule): the last step both were evaluated at.
+    `reached_at` is the step its validation loss first fell to `target` (the best rate's loss at
+    the first step every run of the group reached), None if it never did."""
+
+    optimizer: str
+    schedule: str
+    lr: float
+    steps: int
+    val_loss: float
+    val_metric: float | None
+    verdict: str  # "diverged", "oscillating", "good", "slow" or "best"
+    detail: str
+    best_lr: float
+    compared_at: int
+    target: float
+    reached_at: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        for key in ("val_loss", "val_metric", "target"):
+            data[key] = encode_float(data[key])
+        return data
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> RateEffect:
+        values = dict(data)
+        for key in ("val_loss", "val_metric", "target"):
+            values[key] = decode_float(values[key])
+        return RateEffect(**values)
+
+
+def schedule_name(run: RunResult) -> str:
+    """The schedule's shape as a word: the head of its spec ("cosine", "warmup", "one_cycle")."""
+    spec = run.recipe.schedule or "constant"
+    name = spec.split("(")[0].strip()
+    return "warmup_" + spec.split(">>")[-1].split("(")[0].strip() if name == "warmup" else name
+
+
+def rate_effects(trials: tuple[RunResult, ...], winner: RunResult) -> tuple[RateEffect, ...]:
+    """Every trial's effect, by optimizer, schedule and rate; the winner's group first."""
+    groups: dict[tuple[str, str, str | None], list[RunResult]] = {}
+    for trial in trials:
+        key = (trial.recipe.optimizer, schedule_name(trial), trial.recipe.plateau)
+        groups.setdefault(key, []).append(trial)
+    first = (winner.recipe.optimizer, schedule_name(winner), winner.recipe.plateau)
+    effects = []
+    for key in sorted(groups, key=lambda k: (k != first, k[0], k[1], str(k[2]))):
+        runs = sorted(groups[key], key=lambda run: run.recipe.lr)
+        effects += [_effect(run, _best(runs)) for run in runs]
+    return tuple(effects)
+
+
+def _best(runs: list[RunResult]) -> RunResult:
+    """The group's best: the run that got furthest, then the lowest loss there."""
+    return min(runs, key=lambda run: (-run.steps if not run.diverged else 1, _last_loss(run)))
+
+
+def _last_loss(run: RunResult) -> float:
+    return run.evaluations[-1].val_loss if run.evaluations and not run.diverged else math.inf
+
+
+def _loss_at(run: RunResult, step: int) -> float:
+    return next((e.val_loss for e in run.evaluations if e.step == step), math.inf)
+
+
+def _effect(run: RunResult, best: RunResult) -> RateEffect:
+    evaluated = [e.step for e in run.evaluations]
+    shared = [step for step in evaluated if math.isfinite(_loss_at(best, step))]
+    compared_at = max(shared, default=0)
+    first_step = min(shared, default=0)
+    target = _loss_at(best, first_step) if shared else math.inf
+    reached_at = next((e.step for e in run.evaluations if e.val_loss <= target), None)
+    verdict, detail = _verdict(run, best, compared_at, target, reached_at)
+    last = run.evaluations[-1] if run.evaluations and not run.diverged else None
+    return RateEffect(
+        optimizer=run.recipe.optimizer, schedule=schedule_name(run), lr=run.recipe.lr, steps=run.steps,
+        val_loss=math.inf if last is None else last.val_loss,
+        val_metric=None if last is None else last.val_metric,
+        verdict=verdict, detail=detail, best_lr=best.recipe.lr, compared_at=compared_at, target=target,
+        reached_at=reached_at,
+    )
+
+
+def _verdict(run: RunResult, best: RunResult, step: int, target: float,
+             reached_at: int | None) -> tuple[str, str]:
+    if run.diverged:
+        return "diverged", f"the loss blew up at step {run.diverged_at}"
+    if run is best:
+        return "best", f"the lowest loss of its group at step {run.steps}"
+    mine, theirs = _loss_at(run, step), _loss_at(best, step)
+    ratio = mine / theirs if theirs > 0 else math.inf
+    if ratio <= GOOD_WITHIN:
+        return "good", f"within {100 * (ratio - 1):+.0f}% of lr {best.recipe.lr:.3g} at step {step}"
+    if run.recipe.lr > best.recipe.lr:
+        return "oscillating", (f"too high: loss {mine:.3g} at step {step}, {ratio:.2f}x that of "
+                               f"lr {best.recipe.lr:.3g}")
+    best_reached = next((e.step for e in best.evaluations if e.val_loss <= target), None)
+    if reached_at is None or best_reached is None:
+        pace = f"had not reached loss {target:.3g} by step {run.steps}"
+    else:
+        pace = f"took {reached_at / best_reached:.1f}x the steps to reach loss {target:.3g}"
+    return "slow", (f"too low: loss {mine:.3g} at step {step}, {ratio:.2f}x that of lr "
+                    f"{best.recipe.lr:.3g}; {pace}")

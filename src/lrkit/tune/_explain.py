@@ -1,0 +1,37 @@
+"""A tune result in words: the winner, why it won, what the rates around it did, the cost."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._result import TuneResult
+
+
+def explain(result: TuneResult) -> list[str]:
+    """Sentences a learner can follow, from the result's numbers only."""
+    recipe, final = result.recipe, result.final
+    metric = "" if final.val_metric is None else f", {result.metric_name or 'metric'} {final.val_metric:.4g}"
+    lines = [f"Winner: {recipe.optimizer} at lr {recipe.lr:.3g} with schedule {recipe.schedule}"
+             + (f" and {recipe.plateau}" if recipe.plateau else "")
+             + f": validation loss {final.val_loss:.4g}{metric} after {final.steps} steps."]
+    for finder in result.finders:
+        if finder.suggestion:
+            lines.append(f"The range test of {finder.optimizer} ({finder.steps} steps) suggested lr "
+                         f"{finder.suggestion:.3g}; the search tried rates around it.")
+    effects = result.effects
+    high = [e for e in effects if e.verdict in ("diverged", "oscillating")]
+    low = [e for e in effects if e.verdict == "slow"]
+    for effect in high:
+        lines.append(f"Too high: {effect.optimizer} at lr {effect.lr:.3g} ({effect.schedule}) "
+                     f"{effect.detail.removeprefix('too high: ')}.")
+    for effect in low:
+        lines.append(f"Too low: {effect.optimizer} at lr {effect.lr:.3g} ({effect.schedule}) "
+                     f"{effect.detail.removeprefix('too low: ')}.")
+    if not high:
+        lines.append("No rate tried was too high; the best may lie above the rates tried.")
+    searched = sum(trial.steps for trial in result.trials) / result.steps
+    tested = sum(finder.steps for finder in result.finders) / result.steps
+    lines.append(f"Cost: {result.cost:.2f} full runs of the {result.budget:g} budgeted (range tests "
+                 f"{tested:.2f}, search and final run {searched:.2f}).")
+    return lines

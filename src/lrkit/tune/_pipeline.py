@@ -1,0 +1,144 @@
+"""`tune(task, budget)`: range tests -> candidate rates -> successive halving -> other schedules
+at the winning rate -> the best full run, all within `budget` full training runs."""
+
+from __future__ import annotations
+
+import math
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+from ..events import Callback, Event, ignore
+from ..finder import FinderResult, find_lr
+from ..optim import list_optimizers
+from ..tasks import Task, load_task
+from ..train import RunResult
+from ._plan import TuneError, TunePlan, make_plan
+from ._result import TuneResult
+from ._runner import Runner
+
+
+def tune(
+    task: Task | str,
+    budget: float = 3.0,
+    *,
+    optimizers: tuple[str, ...] | None = None,
+    schedules: tuple[str, ...] | None = None,
+    seed: int = 0,
+    workers: int | None = None,
+    callback: Callback = ignore,
+) -> TuneResult:
+    """Find the learning rate, schedule and optimizer for `task` spending about `budget` full
+    training runs (1 = a short range test and one run; more buys a search).
+
+    A range test per optimizer puts candidate rates around its suggestion; successive halving
+    over them (survivors resumed, not retrained) names the optimizer and rate with the first of
+    `schedules` (cosine by default); what budget is left buys full runs of the other schedules at
+    that rate. The best full run is the final one. `workers` processes train at once (default:
+    the number of cores); `task` may be a built-in name or `path/to/file.py:function`.
+    """
+    task_object = load_task(task) if isinstance(task, str) else task
+    plan = make_plan(task_object.steps, budget, optimizers, schedules)
+    workers = workers or os.cpu_count() or 1
+    if workers < 1:
+        raise TuneError(f"workers must be >= 1, got {workers}")
+    if workers > 1 and not isinstance(task, str):
+        _check_picklable(task)
+    progress = _Progress(plan, callback)
+    finders = _range_tests(task_object, plan, seed, progress)
+    suggestions = _suggestions(finders)
+    candidates = plan.candidates(suggestions, seed)
+    if not candidates:
+        raise TuneError(f"no range test on {task_object.name} found a rate where the loss falls "
+                        f"({', '.join(plan.optimizers)}); check the task's loss and data")
+    with tempfile.TemporaryDirectory(prefix="lrkit-tune-") as folder:
+        runner = Runner(task, workers, Path(folder), plan.eval_every, progress.trial_done)
+        try:
+            trials = _halving(runner, candidates, plan.rungs, plan.keep)
+            winner = _best(trials.values())
+            others = [plan.alternative(winner.recipe, name) for name in plan.alternatives]
+            start = len(trials)
+            trials.update(runner.start(list(enumerate(others, start)), None))
+        finally:
+            runner.close()
+    runs = tuple(trials[index] for index in sorted(trials))
+    return TuneResult(task_object.name, float(budget), task_object.steps, tuple(finders), runs,
+                      _best(runs), task_object.metric_name)
+
+
+def _range_tests(task: Task, plan: TunePlan, seed: int, progress: _Progress) -> list[FinderResult]:
+    """One short range test per optimizer whose rate needs measuring (not the rate-free ones)."""
+    free = {info.name for info in list_optimizers() if info.lr_free}
+    finders = []
+    for optimizer in plan.optimizers:
+        if optimizer not in free:
+            finders.append(find_lr(task, optimizer, seed=seed, steps=plan.finder_steps))
+        progress.finder_done(optimizer)
+    return finders
+
+
+def _suggestions(finders: list[FinderResult]) -> dict[str, float]:
+    """Each optimizer's suggested rate; rate-free ones keep their authors' default."""
+    rates = {info.name: info.default_lr for info in list_optimizers() if info.lr_free and info.default_lr}
+    rates.update({finder.optimizer: finder.suggestion for finder in finders if finder.suggestion})
+    return rates
+
+
+def _halving(runner: Runner, candidates: list, rungs: tuple[int, ...],
+             keep: tuple[int, ...]) -> dict[int, RunResult]:
+    """Every candidate to the first rung, the best `keep[0]` of those on to the next, and so on;
+    the last rung is the full run. Returns each candidate's run as it ended."""
+    ended: dict[int, RunResult] = {}
+    alive = runner.start(list(enumerate(candidates)), _pause(rungs[0], rungs))
+    for rung, kept in zip(rungs[1:], keep):
+        ended.update(alive)
+        ranked = sorted((index for index, run in alive.items() if not run.diverged),
+                        key=lambda index: alive[index].val_loss)[:kept]
+        if not ranked:
+            break
+        alive = runner.go_on({index: alive[index] for index in ranked}, _pause(rung, rungs))
+    ended.update(alive)
+    return ended
+
+
+def _pause(rung: int, rungs: tuple[int, ...]) -> int | None:
+    return None if rung == rungs[-1] else rung
+
+
+def _best(runs) -> RunResult:
+    """The lowest final validation loss among full runs (any run, if none finished)."""
+    runs = list(runs)
+    full = [run for run in runs if run.steps == run.budget and not run.diverged] or runs
+    return min(full, key=lambda run: run.val_loss)
+
+
+def _check_picklable(task: Task) -> None:
+    try:
+        pickle.dumps(task)
+    except Exception:
+        raise TuneError("this Task cannot be sent to worker processes (its model factory is a lambda or "
+                        "local function); pass it as 'path/to/file.py:function' or use workers=1") from None
+
+
+class _Progress:
+    """Counts range tests and runs (a resumed run counts again) and reports them as events."""
+
+    def __init__(self, plan: TunePlan, callback: Callback) -> None:
+        self.callback, self.done, self.best = callback, 0, math.inf
+        runs, alive = 0, len(plan.optimizers) * len(plan.multipliers)
+        for kept in (*plan.keep, 0):
+            runs, alive = runs + alive, min(alive, kept)
+        self.total = len(plan.optimizers) + runs + len(plan.alternatives)
+
+    def finder_done(self, optimizer: str) -> None:
+        self._advance({"range test": optimizer})
+
+    def trial_done(self, run: RunResult) -> None:
+        if run.steps == run.budget and not run.diverged:
+            self.best = min(self.best, run.val_loss)
+        self._advance({"lr": run.recipe.lr, "best": self.best if math.isfinite(self.best) else None})
+
+    def _advance(self, data: dict) -> None:
+        self.done += 1
+        self.callback(Event("tune", self.done, max(self.total, self.done), data))

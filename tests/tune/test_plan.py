@@ -1,0 +1,51 @@
+"""How tune spends a budget: the plan never costs more than the budget buys, and 1 is one run."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lrkit.tune import TuneError, make_plan
+from lrkit.tune._plan import halving_cost
+
+
+@given(steps=st.integers(27, 5000), budget=st.floats(2.0, 12.0))
+def test_a_searching_plan_fits_its_budget(steps, budget):
+    plan = make_plan(steps, budget)
+    finders = len(plan.optimizers) * plan.finder_steps / steps
+    searched = halving_cost(len(plan.optimizers) * len(plan.multipliers), plan.rungs, plan.keep, steps)
+    assert finders + searched + len(plan.alternatives) <= budget + 1e-9
+    assert plan.rungs[-1] == steps and all(rung % plan.eval_every == 0 for rung in plan.rungs[:-1])
+    assert list(plan.rungs) == sorted(set(plan.rungs))
+
+
+@given(steps=st.integers(2, 5000), budget=st.floats(1.0, 1.49))
+def test_budget_one_is_a_range_test_and_one_run_at_its_suggestion(steps, budget):
+    plan = make_plan(steps, budget)
+    assert plan.optimizers == ("adam",) and plan.multipliers == (1.0,) and plan.rungs == (steps,)
+    assert plan.alternatives == ()
+
+
+def test_more_budget_buys_finalists_then_other_schedules():
+    two, three, four = (make_plan(300, b) for b in (2, 3, 4))
+    assert two.keep[-1] == 1 and three.keep[-1] == 2
+    assert two.alternatives == three.alternatives == () and four.alternatives == ("constant",)
+
+
+def test_halving_cost_counts_resumed_steps_once():
+    # 8 runs to 10 steps, 4 of them on to 30, 2 on to 100: 80 + 80 + 140 steps.
+    assert halving_cost(8, (10, 30, 100), (4, 2), 100) == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize("budget", [0.5, float("nan"), float("inf"), True, "2"])
+def test_a_bad_budget_is_one_clear_error(budget):
+    with pytest.raises(TuneError, match="budget must be at least 1"):
+        make_plan(300, budget)
+
+
+def test_unknown_optimizer_or_schedule_names_the_choices():
+    with pytest.raises(TuneError, match="optimizer 'adamm' is unknown"):
+        make_plan(300, 2, optimizers=("adamm",))
+    with pytest.raises(TuneError, match="unknown schedule 'cosin'"):
+        make_plan(300, 2, schedules=("cosin",))

@@ -80,3 +80,9 @@ class FinderResult:
         from ..report import plot_finder
 
         return plot_finder(self, ax=ax)
+
+    def _repr_html_(self) -> str:
+        """The report of this result, shown by a notebook."""
+        from ..report import result_html
+
+        return result_html(self)

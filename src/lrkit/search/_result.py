@@ -5,11 +5,14 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._json import encode_float
 from ..train import Recipe, RunResult
 from ._space import Space
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,19 @@ class SweepResult:
     def from_dict(data: dict[str, Any]) -> SweepResult:
         return SweepResult(data["task"], data["strategy"], Space.from_dict(data["space"]), data["study"],
                            tuple(TrialRecord.from_dict(t) for t in data["trials"]))
+
+    def plot(self) -> Figure:
+        """The best configuration's runs by rate, the landscape, its schedule and the cost; returns
+        the figure."""
+        from ..report import plot_overview
+
+        return plot_overview(self)
+
+    def _repr_html_(self) -> str:
+        """The report of this result, shown by a notebook."""
+        from ..report import result_html
+
+        return result_html(self)
 
 
 def best_first(trials: list[TrialRecord]) -> tuple[TrialRecord, ...]:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._json import decode_float, decode_floats, encode_float, encode_floats
 from ._recipe import Recipe
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 @dataclass(frozen=True)
@@ -94,3 +97,15 @@ class RunResult:
             wall_seconds=data["wall_seconds"],
             metric_name=data.get("metric_name"),
         )
+
+    def plot(self) -> Figure:
+        """The losses over steps above, the rate applied below; returns the figure."""
+        from ..report import plot_run
+
+        return plot_run(self)
+
+    def _repr_html_(self) -> str:
+        """The report of this result, shown by a notebook."""
+        from ..report import result_html
+
+        return result_html(self)

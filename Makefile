@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 FASHION := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 
-.PHONY: setup data services demo test lint bench clean
+.PHONY: setup data services browser demo test lint bench clean
 
 # torch first, pinned to the CPU build on this machine's disk; otherwise a dependency pulls a CUDA build.
 $(STAMP): pyproject.toml Makefile
@@ -39,7 +39,19 @@ services:
 		fi; \
 	fi
 
-setup: $(STAMP) data services
+# The report's browser test opens the HTML report in headless Chromium (Debian's package, no download).
+browser:
+	@if ! command -v chromium >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			(DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
+			 (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)) || \
+			echo "note: could not install Chromium; the report's browser test will be skipped"; \
+		else \
+			echo "note: the report's browser test needs 'apt-get install chromium' (as root)"; \
+		fi; \
+	fi
+
+setup: $(STAMP) data services browser
 
 demo: setup
 	$(VENV)/bin/lrkit demo

@@ -44,6 +44,9 @@ _EXPORTS = {
     "sweep": "lrkit.search",
     "TuneResult": "lrkit.tune",
     "tune": "lrkit.tune",
+    "ClaimResult": "lrkit.claims",
+    "ClaimsResult": "lrkit.claims",
+    "run_claims": "lrkit.claims",
 }
 
 __all__ = sorted(_EXPORTS)

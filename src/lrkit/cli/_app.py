@@ -9,9 +9,9 @@ import rich.markup
 from rich.console import Console
 
 from ..errors import LrkitError
-from . import _bench, _demo, _find, _report, _schedule, _sweep, _tasks, _train, _tune
+from . import _bench, _claims, _demo, _find, _report, _schedule, _sweep, _tasks, _train, _tune
 
-COMMANDS = (_tasks, _train, _find, _sweep, _tune, _schedule, _report, _bench, _demo)
+COMMANDS = (_tasks, _train, _find, _sweep, _tune, _schedule, _report, _claims, _bench, _demo)
 
 
 class UsageError(LrkitError):

@@ -1,6 +1,7 @@
 """Results -> tables and plots. Data functions are pure; plotting imports matplotlib lazily."""
 
 from ._build import build_report, result_html
+from ._claims_plot import plot_claim, plot_panel
 from ._data import LandscapePoint, Spend, landscape, spending
 from ._finder_plot import plot_finder
 from ._load import ReportError, load_results
@@ -20,11 +21,13 @@ __all__ = [
     "landscape",
     "load_results",
     "plot_budget",
+    "plot_claim",
     "plot_curves",
     "plot_finder",
     "plot_landscape",
     "plot_lr",
     "plot_overview",
+    "plot_panel",
     "plot_range_tests",
     "plot_run",
     "plot_schedule",

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from lrkit.claims._claim import best_rate, change, log_grid, smooth, spread, thin, verdict
 from lrkit.claims._extremes import until_diverging
+from lrkit.claims._overfitting import at_training_loss
 
 
 @pytest.mark.parametrize(("checks", "expected"), [
@@ -61,3 +62,8 @@ def test_a_curve_is_cut_where_it_passes_ten_times_its_first_loss():
 def test_spread_says_a_single_value_once():
     assert spread("0.1", "0.1") == "0.1"
     assert spread("0.1", "1") == "from 0.1 to 1"
+
+
+def test_validation_at_a_training_loss_is_interpolated_between_the_evaluations_around_it():
+    assert at_training_loss([1.0, 0.6, 0.2], [1.0, 0.8, 0.4], level=0.4) == pytest.approx(0.6)
+    assert at_training_loss([0.3, 0.1], [0.5, 0.4], level=0.5) == 0.5  # already below at the first

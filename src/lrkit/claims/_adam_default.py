@@ -45,8 +45,7 @@ def judge(runs: Runs) -> Judgement:
     bad = [f"{task} ({m['ratio']:.1f}x the best loss, best at {fmt(m['best_lr'])})"
            for task, m in tasks.items() if task not in good]
     best_rates = sorted(m["best_lr"] for m in tasks.values())
-    parts = [f"Adam's best constant rate was {spread(fmt(best_rates[0]), fmt(best_rates[-1]))} on "
-             f"{join(TASKS)}"]
+    parts = [f"Adam's best constant rate on {join(TASKS)}: {spread(fmt(best_rates[0]), fmt(best_rates[-1]))}"]
     if good:
         parts.append(f"at 0.001 it was within {GOOD - 1:.0%} of the best on {join(good)}")
     if bad:

@@ -74,7 +74,7 @@ def judge(runs: Runs) -> Judgement:
 CLAIM = Claim(
     "d",
     "Adaptive optimizers (Adam) beat SGD with a tuned fixed rate.",
-    f"On each task, Adam wins when its best mean final validation loss (2 seeds, half-decade grid) is "
+    "On each task, Adam wins when its best mean final validation loss (2 seeds, half-decade grid) is "
     f"at least {MARGIN:.0%} below that of SGD with momentum at its own best rate. Supported when Adam "
     "wins on every task, refuted when on none, depends otherwise.",
     plan,

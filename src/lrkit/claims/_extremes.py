@@ -100,13 +100,14 @@ def judge(runs: Runs) -> Judgement:
     high = [f"{t} from {fmt(m['first_failed_lr'])} ({m['first_failed_lr'] / m['best_lr']:.0f}x its best "
             f"rate {fmt(m['best_lr'])})" for t, m in tasks.items() if m["fails_high"]]
     low = [f"on {t} lr {fmt(m['low_lr'])} ended at the training loss that {fmt(m['best_lr'])} reached in "
-           f"{m['best_steps_to_low_final']} of {m['budget']} steps" for t, m in tasks.items()
-           if m["best_steps_to_low_final"] is not None]
+           f"{m['best_steps_to_low_final']} of {m['budget']} steps ({m['speedup']:.0f}x sooner"
+           + ("" if m["low_still_improving"] else ", and it had stopped improving") + ")"
+           for t, m in tasks.items() if m["best_steps_to_low_final"] is not None]
     no_fail = [t for t, m in tasks.items() if not m["fails_high"]]
     finding = (
         (f"Training failed above the best rate on {join(high)}. " if high else "")
         + (f"On {join(no_fail)} no rate up to {fmt(RATES[-1])} failed. " if no_fail else "")
-        + (f"Too low is slow: {'; '.join(low)}." if low else "")
+        + (f"About 100x below the best rate: {'; '.join(low)}." if low else "")
     )
     checks = [m[key] for m in tasks.values() for key in ("fails_high", "slow_low")]
     return Judgement(verdict(checks), finding.strip(), {"tasks": tasks},
@@ -118,7 +119,7 @@ CLAIM = Claim(
     "Too high a learning rate diverges; too low a rate is slow.",
     "On each task (SGD with momentum, half-decade grid 1e-4..30, 2 seeds), 'too high fails' holds when some "
     "rate above the best diverges or ends above its first loss; 'too low is slow' holds when, at the rate "
-    f"100x below the best, the loss is still falling at the end and the best rate reached that final loss "
+    "100x below the best, the loss is still falling at the end and the best rate reached that final loss "
     f"in at most 1/{SLOWER} of the steps. Supported when both hold on every task, refuted when neither "
     "holds anywhere, depends otherwise.",
     plan,

@@ -50,3 +50,9 @@ def test_the_figure_has_the_measured_and_theory_curves_and_both_marks(claim_b):
 def test_shrink_per_step_is_the_geometric_mean_ratio():
     assert shrink_per_step((1.0, 0.5, 0.25, 0.125)) == pytest.approx(0.5)
     assert shrink_per_step((1.0, 1e-11, 1e-12)) == pytest.approx(1e-11)  # stops at 1e-10 of the start
+
+
+def test_a_pool_of_spawned_workers_measures_exactly_what_one_process_does(claim_b):
+    (pooled,) = run_claims("b", workers=2).claims
+    assert pooled.measurements == claim_b.measurements
+    assert pooled.finding == claim_b.finding

@@ -52,7 +52,7 @@ def _task(name: str, options: tuple[tuple[str, Any], ...]) -> Task:
     return get_task(name, **dict(options))
 
 
-def train(job: dict[str, Any]) -> dict[str, Any]:
+def train_job(job: dict[str, Any]) -> dict[str, Any]:
     """Run one job (as `Job.to_dict()` gives it) and return its `RunResult.to_dict()`."""
     task = _task(job["task"], tuple(sorted(job["options"].items())))
     if job["batch_scale"] != 1:
@@ -77,9 +77,9 @@ class Trainer:
         total = len(self.runs) + len(new)
         if self.pool is None:
             for job in new:
-                self._finished(job, train(job.to_dict()), total)
+                self._finished(job, train_job(job.to_dict()), total)
         else:
-            futures = {self.pool.submit(train, job.to_dict()): job for job in new}
+            futures = {self.pool.submit(train_job, job.to_dict()): job for job in new}
             for future in as_completed(futures):
                 self._finished(futures[future], future.result(), total)
         return self.runs
@@ -97,4 +97,9 @@ def trainer(workers: int, callback: Callback = ignore) -> Iterator[Trainer]:
         return
     # Spawn, not fork: forking a parent that already runs torch threads can deadlock.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield Trainer(pool, callback)
+        try:
+            yield Trainer(pool, callback)
+        except BaseException:
+            # An error or Ctrl-C stops here, instead of after every queued run has trained.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise

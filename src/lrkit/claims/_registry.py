@@ -53,11 +53,11 @@ def run_claims(only: str | Iterable[str] | None = None, workers: int | None = No
         raise ClaimError(f"workers must be a whole number >= 1, got {workers!r}")
     workers = workers or os.cpu_count() or 1
     started = time.perf_counter()
-    with trainer(workers, callback) as pool:
+    with trainer(workers, callback) as runner:
         plans = {claim.id: claim.plan() for claim in claims}
-        runs = pool.train(job for jobs in plans.values() for job in jobs)
+        runs = runner.train(job for jobs in plans.values() for job in jobs)
         follow_ups = {claim.id: claim.follow_up(runs) for claim in claims}
-        runs = pool.train(job for jobs in follow_ups.values() for job in jobs)
+        runs = runner.train(job for jobs in follow_ups.values() for job in jobs)
     results = []
     for claim in claims:
         judgement = claim.judge(runs)

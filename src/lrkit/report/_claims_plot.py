@@ -1,8 +1,13 @@
 """Figures of tested claims, drawn from a `ClaimResult`'s panels alone (so from JSON, with no training).
 
-`plot_claim(result)` gives one figure per claim, one subplot per panel; `plot_panel(panel, ax)`
-draws a single panel into a given axes (for a report that lays panels out itself). A series value
-that is not finite (a run that diverged) is drawn as an x on the top edge of its axes.
+Stable names, for the HTML report and for users:
+- `plot_claim(result) -> Figure`: one figure per claim, its panels in rows of three, titled with
+  the claim's id, statement and verdict (coloured by `VERDICT_COLORS`).
+- `plot_panel(panel, ax)`: one `lrkit.claims.Panel` into a given axes, for a page that lays the
+  panels out itself.
+They read only `ClaimResult.id/statement/verdict/panels` and each panel's `title`, `x_label`,
+`y_label`, `x_log`, `y_log`, `series` (`label`, `x`, `y`) and `marks` (`label`, `value`, `axis`).
+A series value that is not finite (a run that diverged) is drawn as an x on the top edge.
 """
 
 from __future__ import annotations

@@ -1,26 +1,12 @@
-"""A recipe as something to paste: an `lrkit train` command, and a plain PyTorch training loop."""
+"""A recipe as something to paste into a plain PyTorch training loop (the `lrkit train` command
+line is `Recipe.command`)."""
 
 from __future__ import annotations
 
-import shlex
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..train import Recipe
-
-
-def train_command(task: str, recipe: Recipe, steps: int | None = None) -> str:
-    """The recipe as an `lrkit train` command line (its schedule as given: a spec or a template)."""
-    parts = ["lrkit", "train", task or "TASK", "--optimizer", recipe.optimizer, "--lr", f"{recipe.lr:.6g}"]
-    if recipe.schedule:
-        parts += ["--schedule", recipe.schedule]
-    if recipe.plateau:
-        parts += ["--plateau", recipe.plateau]
-    if steps:
-        parts += ["--steps", str(steps)]
-    if recipe.seed:
-        parts += ["--seed", str(recipe.seed)]
-    return " ".join(shlex.quote(part) for part in parts)
 
 
 def python_loop(recipe: Recipe, steps: int, eval_every: int | None = None) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from ._code import python_loop, train_command
+from ._code import python_loop
 from ._data import spending
 from ._effects_table import effect_rows, effects_table
 from ._html import Section, code_block, escape, facts, number, table
@@ -30,7 +30,7 @@ def answer(view: ReportView) -> Section:
     summary = "".join(f"<li>{escape(line)}</li>" for line in view.summary)
     body = _recipe_list(view) + f'<ul class="summary">{summary}</ul>'
     if view.recipe is not None:
-        body += code_block(train_command(view.task, view.recipe, view.steps), "command line")
+        body += code_block(view.recipe.command(view.task, view.steps), "command line")
         if view.steps:
             every = view.final.evaluations[0].step if view.final and view.final.evaluations else None
             body += code_block(python_loop(view.recipe, view.steps, every), "Python (a plain PyTorch loop)")

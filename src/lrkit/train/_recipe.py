@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -64,6 +65,15 @@ class Recipe:
             self.optimizer, self.lr, str(self.build_schedule(steps)), self.plateau,
             dict(self.optimizer_args), self.seed,
         )
+
+    def command(self, task: str, steps: int | None = None) -> str:
+        """This recipe as an `lrkit train` command line, quoted for a POSIX shell."""
+        parts = ["lrkit", "train", task or "TASK", "--optimizer", self.optimizer, "--lr", f"{self.lr:.6g}"]
+        for flag, value in (("--schedule", self.schedule), ("--plateau", self.plateau),
+                            ("--steps", steps), ("--seed", self.seed)):
+            if value:
+                parts += [flag, str(value)]
+        return " ".join(shlex.quote(part) for part in parts)
 
     def to_dict(self) -> dict[str, Any]:
         return {

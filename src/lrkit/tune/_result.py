@@ -54,12 +54,7 @@ class TuneResult:
 
     def train_command(self) -> str:
         """The winner as an `lrkit train` command line."""
-        recipe = self.recipe
-        parts = [f"lrkit train {self.task}", f"--optimizer {recipe.optimizer}", f"--lr {recipe.lr:.6g}",
-                 f"--schedule '{recipe.schedule}'"]
-        if recipe.plateau:
-            parts.append(f"--plateau '{recipe.plateau}'")
-        return " ".join(parts)
+        return self.recipe.command(self.task)
 
     def to_dict(self) -> dict[str, Any]:
         recipe = self.recipe

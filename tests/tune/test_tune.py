@@ -111,3 +111,14 @@ def test_a_loss_that_is_never_finite_is_a_clear_error():
                 loss=lambda out, y: out.sum() * math.nan, steps=54)
     with pytest.raises(TuneError, match="found a rate where the loss falls"):
         tune(task, budget=2, workers=1)
+
+
+def test_a_plateau_run_is_its_own_group_and_says_so():
+    task = get_task("cancer-logreg")
+    plain = run(task, lrkit.Recipe("momentum", 0.05, "constant"), steps=40)
+    plateau = "plateau(factor=0.5, patience=1)"
+    watched = run(task, lrkit.Recipe("momentum", 0.05, "constant", plateau), steps=40)
+    effects = lrkit.tune.rate_effects((plain, watched), plain)
+    assert [e.verdict for e in effects] == ["best", "best"]
+    assert [e.shape for e in effects] == ["constant", "constant + plateau(factor=0.5, patience=1)"]
+    assert type(effects[1]).from_dict(json.loads(json.dumps(effects[1].to_dict()))) == effects[1]

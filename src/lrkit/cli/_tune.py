@@ -66,7 +66,7 @@ def result_view(result: TuneResult) -> Group:
     for effect in result.effects:
         style = VERDICT_STYLE.get(effect.verdict, "")
         metric = "-" if effect.val_metric is None else f"{effect.val_metric:.4g}"
-        table.add_row(effect.optimizer, effect.schedule, f"{effect.lr:.3g}", str(effect.steps),
+        table.add_row(effect.optimizer, effect.shape, f"{effect.lr:.3g}", str(effect.steps),
                       f"{effect.val_loss:.4g}", metric, f"[{style}]{effect.verdict}[/]")
     return Group(table, "\n".join(result.summary()))
 

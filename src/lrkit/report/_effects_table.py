@@ -35,7 +35,7 @@ class EffectRow:
         words = escape(VERDICT_WORDS.get(e.verdict, e.verdict))
         star = ' <span class="star" title="the recommended run">★</span>' if self.winner else ""
         return [
-            f"{e.lr:.3g}{star}", escape(f"{e.optimizer} · {e.schedule}"),
+            f"{e.lr:.3g}{star}", escape(f"{e.optimizer} · {e.shape}"),
             f'<span class="verdict {escape(e.verdict)}">{words}</span>', str(e.steps), number(e.target),
             reached, number(e.val_loss), number(e.val_metric), escape(e.detail),
         ]

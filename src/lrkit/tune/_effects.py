@@ -22,6 +22,7 @@ class RateEffect:
 
     optimizer: str
     schedule: str
+    plateau: str | None  # the plateau controller's spec, when the run had one
     lr: float
     steps: int
     val_loss: float
@@ -32,6 +33,11 @@ class RateEffect:
     compared_at: int
     target: float
     reached_at: int | None
+
+    @property
+    def shape(self) -> str:
+        """How the rate moved: the schedule's name, with the plateau controller when there was one."""
+        return self.schedule + (f" + {self.plateau}" if self.plateau else "")
 
     def to_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -91,7 +97,8 @@ def _effect(run: RunResult, best: RunResult) -> RateEffect:
     verdict, detail = _verdict(run, best, compared_at, target, reached_at)
     last = run.evaluations[-1] if run.evaluations and not run.diverged else None
     return RateEffect(
-        optimizer=run.recipe.optimizer, schedule=schedule_name(run), lr=run.recipe.lr, steps=run.steps,
+        optimizer=run.recipe.optimizer, schedule=schedule_name(run), plateau=run.recipe.plateau,
+        lr=run.recipe.lr, steps=run.steps,
         val_loss=math.inf if last is None else last.val_loss,
         val_metric=None if last is None else last.val_metric,
         verdict=verdict, detail=detail, best_lr=best.recipe.lr, compared_at=compared_at, target=target,

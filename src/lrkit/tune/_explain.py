@@ -23,10 +23,10 @@ def explain(result: TuneResult) -> list[str]:
     high = [e for e in effects if e.verdict in ("diverged", "oscillating")]
     low = [e for e in effects if e.verdict == "slow"]
     for effect in high:
-        lines.append(f"Too high: {effect.optimizer} at lr {effect.lr:.3g} ({effect.schedule}) "
+        lines.append(f"Too high: {effect.optimizer} at lr {effect.lr:.3g} ({effect.shape}) "
                      f"{effect.detail.removeprefix('too high: ')}.")
     for effect in low:
-        lines.append(f"Too low: {effect.optimizer} at lr {effect.lr:.3g} ({effect.schedule}) "
+        lines.append(f"Too low: {effect.optimizer} at lr {effect.lr:.3g} ({effect.shape}) "
                      f"{effect.detail.removeprefix('too low: ')}.")
     if not high:
         lines.append("No rate tried was too high; the best may lie above the rates tried.")

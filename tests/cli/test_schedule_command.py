@@ -91,8 +91,10 @@ def test_the_installed_command_exits_2_without_a_traceback():
 
 def test_demo_tunes_the_default_task_and_writes_its_results_and_the_gallery(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path), "--budget", "2", "--workers", "1"]) == 0
-    for plot in ("finder-adam.png", "finder-momentum.png", "schedule.png", "schedules.png"):
+    for plot in ("curves.png", "finder.png", "schedule.png", "landscape.png", "budget.png", "schedules.png"):
         assert (tmp_path / plot).read_bytes().startswith(PNG_MAGIC)
-    assert json.loads((tmp_path / "tune.json").read_text())["task"] == "digits-mlp"
+    tuned = json.loads((tmp_path / "tune.json").read_text())
+    assert tuned["task"] == "digits-mlp"
+    assert f"{tuned['recipe']['lr']:.3g}" in (tmp_path / "index.html").read_text()
     out = capsys.readouterr().out
     assert "Winner:" in out and "lrkit train digits-mlp --optimizer" in out and "one-cycle" in out

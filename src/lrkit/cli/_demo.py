@@ -1,5 +1,5 @@
 """`lrkit demo`: the main job on the default task: `lrkit tune digits-mlp`, its result as JSON
-and plots in the output folder, and the schedule gallery."""
+and as the HTML report (with its figures as PNG) in the output folder, and the schedule gallery."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from ..report import plot_schedule, plot_schedules
+from ..report import build_report, plot_schedules
 from ..schedules import parse
-from ..tune import TuneResult
 from ._output import save_figure, write_json
 from ._tune import result_view, run_tune, show_command
 
@@ -47,19 +46,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
     console.print(result_view(result))
     show_command(console, result)
     write_json(result.to_dict(), str(out / "tune.json"))
-    for path in save_plots(result, out):
-        console.print(f"plot written to {path}")
+    console.print(f"report written to {build_report(out / 'tune.json', out)}")
     show_gallery(out, console)
     return 0
-
-
-def save_plots(result: TuneResult, out: Path) -> list[Path]:
-    """Each range test's curve and the winner's schedule, as PNG files in `out`."""
-    paths = [save_figure(finder.plot(), str(out / f"finder-{finder.optimizer}.png"))
-             for finder in result.finders]
-    schedule = result.recipe.build_schedule(result.steps)
-    paths.append(save_figure(plot_schedule(schedule, result.steps), str(out / "schedule.png")))
-    return paths
 
 
 def show_gallery(out: Path, console: Console) -> None:

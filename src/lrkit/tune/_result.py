@@ -37,7 +37,7 @@ class TuneResult:
     def cost(self) -> float:
         """Every step trained (range tests, search runs, final run) over the task's budget."""
         spent = sum(finder.steps for finder in self.finders) + sum(trial.steps for trial in self.trials)
-        if not any(trial is self.final or trial == self.final for trial in self.trials):
+        if self.final not in self.trials:
             spent += self.final.steps
         return spent / self.steps
 

@@ -16,6 +16,12 @@ def test_a_searching_plan_fits_its_budget(steps, budget):
     finders = len(plan.optimizers) * plan.finder_steps / steps
     searched = halving_cost(len(plan.optimizers) * len(plan.multipliers), plan.rungs, plan.keep, steps)
     assert finders + searched + len(plan.alternatives) <= budget + 1e-9
+    # What is left pays for rescues; one rescue (a rate stopped at the first rung finished in
+    # place of a finalist stopped at the last) is paid even when it overspends.
+    one_rescue = plan.rungs[-2] - plan.rungs[0] if len(plan.rungs) > 1 else 0  # none without a search
+    assert plan.rescue_steps >= one_rescue
+    assert finders + searched + len(plan.alternatives) + plan.rescue_steps / steps \
+        <= max(budget, finders + searched + len(plan.alternatives) + one_rescue / steps) + 1e-9
     assert plan.rungs[-1] == steps and all(rung % plan.eval_every == 0 for rung in plan.rungs[:-1])
     assert list(plan.rungs) == sorted(set(plan.rungs))
 

@@ -55,12 +55,12 @@ def test_json_round_trip_keeps_everything(tuned):
 def test_every_rate_tried_gets_a_verdict_against_its_groups_best(tuned):
     effects = tuned.effects
     assert len(effects) == len(tuned.trials)
-    assert {e.verdict for e in effects} <= {"best", "good", "slow", "oscillating", "diverged"}
+    assert {e.verdict for e in effects} <= {"best", "good", "slow", "oscillating", "overfitting", "diverged"}
     assert sum(e.verdict == "best" for e in effects) == 2  # one per optimizer
     for effect in effects:
         if effect.verdict == "slow":
             assert effect.lr < effect.best_lr
-        if effect.verdict == "oscillating":
+        if effect.verdict in ("oscillating", "overfitting"):
             assert effect.lr > effect.best_lr
     text = " ".join(tuned.summary())
     assert f"{tuned.recipe.lr:.3g}" in text and "Cost:" in text

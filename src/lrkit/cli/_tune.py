@@ -16,7 +16,7 @@ from ._sweep import _names
 from ._train import TASK_HELP
 
 VERDICT_STYLE = {"best": "bold green", "good": "green", "slow": "yellow", "oscillating": "red",
-                 "diverged": "bold red"}
+                 "overfitting": "red", "diverged": "bold red"}
 
 
 def add_parser(commands) -> None:

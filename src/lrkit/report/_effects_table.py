@@ -17,6 +17,7 @@ VERDICT_WORDS = {
     "good": "good",
     "slow": "slow (too low)",
     "oscillating": "oscillating (too high)",
+    "overfitting": "overfitting (too high)",
     "diverged": "diverged (too high)",
 }
 

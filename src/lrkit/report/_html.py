@@ -44,7 +44,8 @@ CSS = """
 .lrkit .effects td:last-child { min-width: 15rem; }
 .lrkit .verdict { font-weight: 600; white-space: nowrap; }
 .lrkit .verdict.best { color: var(--best); } .lrkit .verdict.good { color: var(--good); }
-.lrkit .verdict.slow { color: var(--slow); } .lrkit .verdict.oscillating { color: var(--oscillating); }
+.lrkit .verdict.slow { color: var(--slow); }
+.lrkit .verdict.oscillating, .lrkit .verdict.overfitting { color: var(--oscillating); }
 .lrkit .verdict.diverged { color: var(--diverged); } .lrkit .verdict.supported { color: var(--supported); }
 .lrkit .verdict.refuted { color: var(--refuted); } .lrkit .verdict.depends { color: var(--depends); }
 .lrkit .star { color: #d4a72c; }

@@ -47,8 +47,9 @@ def effects(view: ReportView) -> Section | None:
     tally = ", ".join(f"{count} {verdict}" for verdict, count in counts.items())
     intro = (f"Every rate tried ({tally}), set against the best rate of the same optimizer and schedule. "
              "Steps to target: when its validation loss first fell to the best rate's loss at the first "
-             "evaluation. Too high: diverged, or oscillating (a higher loss than the best at the same "
-             "step); good: within 5% of the best; too low: slow. ★ marks the recommended run.")
+             "evaluation. Too high: diverged, oscillating (a higher loss than the best at the same "
+             "step) or overfitting (its validation loss climbed 5% above its own lowest); good: within 5% "
+             "of the best; too low: slow. ★ marks the recommended run.")
     return Section("effects", "What each learning rate did", intro,
                    effects_table(effect_rows(view.effects, view.final), view.metric_name))
 

@@ -1,5 +1,6 @@
 """The learning-rate effect table: what each rate tried did, measured against the best rate of
-its own optimizer and schedule (diverged, oscillating, good or slow), and how much slower."""
+its own optimizer and schedule (diverged, oscillating, overfitting, good or slow), and how much
+slower."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 
 from .._json import decode_float, encode_float
 from ..train import RunResult
+from ._groups import group_of, schedule_name
+from ._overfit import overfit_from
 
 GOOD_WITHIN = 1.05  # a rate whose loss is within 5% of its group's best at the same step is good
 
@@ -27,7 +30,7 @@ class RateEffect:
     steps: int
     val_loss: float
     val_metric: float | None
-    verdict: str  # "diverged", "oscillating", "good", "slow" or "best"
+    verdict: str  # "diverged", "oscillating", "overfitting", "good", "slow" or "best"
     detail: str
     best_lr: float
     compared_at: int
@@ -53,20 +56,12 @@ class RateEffect:
         return RateEffect(**values)
 
 
-def schedule_name(run: RunResult) -> str:
-    """The schedule's shape as a word: the head of its spec ("cosine", "warmup", "one_cycle")."""
-    spec = run.recipe.schedule or "constant"
-    name = spec.split("(")[0].strip()
-    return "warmup_" + spec.split(">>")[-1].split("(")[0].strip() if name == "warmup" else name
-
-
 def rate_effects(trials: tuple[RunResult, ...], winner: RunResult) -> tuple[RateEffect, ...]:
     """Every trial's effect, by optimizer, schedule and rate; the winner's group first."""
     groups: dict[tuple[str, str, str | None], list[RunResult]] = {}
     for trial in trials:
-        key = (trial.recipe.optimizer, schedule_name(trial), trial.recipe.plateau)
-        groups.setdefault(key, []).append(trial)
-    first = (winner.recipe.optimizer, schedule_name(winner), winner.recipe.plateau)
+        groups.setdefault(group_of(trial), []).append(trial)
+    first = group_of(winner)
     effects = []
     for key in sorted(groups, key=lambda k: (k != first, k[0], k[1], str(k[2]))):
         runs = sorted(groups[key], key=lambda run: run.recipe.lr)
@@ -112,6 +107,11 @@ def _verdict(run: RunResult, best: RunResult, step: int, target: float,
         return "diverged", f"the loss blew up at step {run.diverged_at}"
     if run is best:
         return "best", f"the lowest loss of its group at step {run.steps}"
+    lowest = overfit_from(run)
+    if lowest is not None and run.recipe.lr > best.recipe.lr:
+        return "overfitting", (f"too high: validation loss fell to {lowest.val_loss:.3g} at step "
+                               f"{lowest.step}, then rose to {run.val_loss:.3g} by step {run.steps} "
+                               "(overfitting)")
     mine, theirs = _loss_at(run, step), _loss_at(best, step)
     ratio = mine / theirs if theirs > 0 else math.inf
     if ratio <= GOOD_WITHIN:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ._groups import group_of
+
 if TYPE_CHECKING:
     from ._result import TuneResult
 
@@ -20,7 +22,7 @@ def explain(result: TuneResult) -> list[str]:
             lines.append(f"The range test of {finder.optimizer} ({finder.steps} steps) suggested lr "
                          f"{finder.suggestion:.3g}; the search tried rates around it.")
     effects = result.effects
-    high = [e for e in effects if e.verdict in ("diverged", "oscillating")]
+    high = [e for e in effects if e.verdict in ("diverged", "oscillating", "overfitting")]
     low = [e for e in effects if e.verdict == "slow"]
     for effect in high:
         lines.append(f"Too high: {effect.optimizer} at lr {effect.lr:.3g} ({effect.shape}) "
@@ -28,6 +30,11 @@ def explain(result: TuneResult) -> list[str]:
     for effect in low:
         lines.append(f"Too low: {effect.optimizer} at lr {effect.lr:.3g} ({effect.shape}) "
                      f"{effect.detail.removeprefix('too low: ')}.")
+    overfit = [e for e in high if e.verdict == "overfitting"
+               and (e.optimizer, e.schedule, e.plateau) == group_of(final) and e.best_lr == recipe.lr]
+    if overfit:
+        lines.append(f"A lower rate reaches its best point later in training, so lr {recipe.lr:.3g} was "
+                     f"trained in full in place of the overfitting lr {min(e.lr for e in overfit):.3g}.")
     if not high:
         lines.append("No rate tried was too high; the best may lie above the rates tried.")
     searched = sum(trial.steps for trial in result.trials) / result.steps

@@ -14,6 +14,7 @@ from ..finder import FinderResult, find_lr
 from ..optim import list_optimizers
 from ..tasks import Task, load_task
 from ..train import RunResult
+from ._overfit import rescue
 from ._plan import TuneError, TunePlan, make_plan
 from ._result import TuneResult
 from ._runner import Runner
@@ -55,7 +56,7 @@ def tune(
     with tempfile.TemporaryDirectory(prefix="lrkit-tune-") as folder:
         runner = Runner(task, workers, Path(folder), plan.eval_every, progress.trial_done)
         try:
-            trials = _halving(runner, candidates, plan.rungs, plan.keep)
+            trials = _halving(runner, candidates, plan.rungs, plan.keep, plan.rescue_steps)
             winner = _best(trials.values())
             others = [plan.alternative(winner.recipe, name) for name in plan.alternatives]
             start = len(trials)
@@ -85,10 +86,11 @@ def _suggestions(finders: list[FinderResult]) -> dict[str, float]:
     return rates
 
 
-def _halving(runner: Runner, candidates: list, rungs: tuple[int, ...],
-             keep: tuple[int, ...]) -> dict[int, RunResult]:
+def _halving(runner: Runner, candidates: list, rungs: tuple[int, ...], keep: tuple[int, ...],
+             rescue_steps: int) -> dict[int, RunResult]:
     """Every candidate to the first rung, the best `keep[0]` of those on to the next, and so on;
-    the last rung is the full run. Returns each candidate's run as it ended."""
+    the last rung is the full run. A finalist already overfitting is swapped for the lower rate
+    that `rescue` names, while `rescue_steps` pay for it. Returns each candidate's run as it ended."""
     ended: dict[int, RunResult] = {}
     alive = runner.start(list(enumerate(candidates)), _pause(rungs[0], rungs))
     for rung, kept in zip(rungs[1:], keep):
@@ -97,9 +99,26 @@ def _halving(runner: Runner, candidates: list, rungs: tuple[int, ...],
                         key=lambda index: alive[index].val_loss)[:kept]
         if not ranked:
             break
-        alive = runner.go_on({index: alive[index] for index in ranked}, _pause(rung, rungs))
+        if rung == rungs[-1]:
+            ranked = _rescued(ranked, ended, rescue_steps)
+        alive = runner.go_on({index: ended[index] for index in ranked}, _pause(rung, rungs))
     ended.update(alive)
     return ended
+
+
+def _rescued(finalists: list[int], ended: dict[int, RunResult], spare: int) -> list[int]:
+    """The finalists, each overfitting one replaced by the stopped lower rate that `rescue` names
+    when the budget's `spare` steps pay for finishing it from where it stopped."""
+    out = []
+    for index in finalists:
+        stopped = [run for other, run in ended.items() if other not in finalists and other not in out]
+        swap = rescue(ended[index], stopped)
+        extra = math.inf if swap is None else ended[index].steps - swap.steps
+        if extra <= spare:
+            spare -= extra
+            index = next(other for other, run in ended.items() if run is swap)
+        out.append(index)
+    return out
 
 
 def _pause(rung: int, rungs: tuple[int, ...]) -> int | None:

@@ -43,6 +43,7 @@ class TunePlan:
     alternatives: tuple[str, ...]
     rungs: tuple[int, ...]
     keep: tuple[int, ...]  # runs going on past each rung but the last
+    rescue_steps: int = 0  # steps for finishing lower rates in place of finalists that overfit
 
     @property
     def eval_every(self) -> int:
@@ -96,8 +97,11 @@ def make_plan(steps: int, budget: float, optimizers: tuple[str, ...] | None = No
     if spent > budget:  # a task so short that the range tests alone eat the search
         return single
     room = max(0, math.floor(budget - spent + 1e-9))
+    # Finishing a rate stopped at the first rung instead of a finalist stopped at the last: one
+    # such rescue is always paid for (it may overspend by up to 0.3 runs), more from what is left.
+    rescue = max(int((budget - spent - room) * steps), rungs[-2] - rungs[0])
     return TunePlan(steps, finder_steps, optimizers, MULTIPLIERS, schedules[0], schedules[1:1 + room],
-                    rungs, keep)
+                    rungs, keep, rescue)
 
 
 def _check(optimizers: tuple[str, ...], schedules: tuple[str, ...]) -> None:

@@ -1,0 +1,75 @@
+"""Overfitting in a run's curve (a steady climb of the validation loss while the training loss
+falls, not a noisy bounce or a blow-up), and the lower rate finished in its place."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lrkit.train import Evaluation, Recipe, RunResult
+from lrkit.tune._overfit import full_distance, overfit_from, rescue
+from lrkit.tune._pipeline import _rescued
+
+BUDGET, EVERY = 270, 10
+
+
+def make_run(lr: float, val: list[float], train: list[float] | None = None, optimizer: str = "adam",
+             schedule: str = "cosine") -> RunResult:
+    """A run stopped after len(val) evaluations, one every EVERY steps."""
+    steps = EVERY * len(val)
+    train = train or [1.0 / (1 + step) for step in range(steps)]
+    rates = Recipe(optimizer, lr, schedule).build_schedule(BUDGET).values(BUDGET)[:steps]
+    return RunResult("toy", Recipe(optimizer, lr, schedule), BUDGET, steps, tuple(train),
+                     tuple(float(r) for r in rates),
+                     tuple(Evaluation(EVERY * (i + 1), v, None) for i, v in enumerate(val)), None, 0.0)
+
+
+CLIMBING = [2.0, 1.5, 1.2, 1.0, 0.9, 0.92, 0.95, 1.0, 1.1]  # lowest 0.9 at step 50, then up 22%
+
+
+def test_a_steady_climb_while_training_loss_falls_is_overfitting():
+    assert overfit_from(make_run(0.01, CLIMBING)) == Evaluation(50, 0.9, None)
+
+
+def test_a_bounce_is_not_overfitting():
+    bouncing = [2.0, 1.5, 1.2, 1.0, 0.9, 1.1, 0.95, 1.2, 1.0]  # up and down around its lowest
+    assert overfit_from(make_run(0.01, bouncing)) is None
+
+
+def test_a_climb_of_the_training_loss_too_is_instability_not_overfitting():
+    rising = [1.0 / (1 + step) if step < 50 else 0.1 + step / 100 for step in range(90)]
+    assert overfit_from(make_run(0.01, CLIMBING, rising)) is None
+
+
+def test_a_climb_under_five_percent_is_noise():
+    assert overfit_from(make_run(0.01, [2.0, 1.0, 0.9, 0.91, 0.92, 0.93])) is None
+
+
+@given(st.lists(st.floats(0.01, 10.0), min_size=1, max_size=12))
+def test_a_run_flagged_as_overfitting_ends_above_its_own_lowest(val):
+    best = overfit_from(make_run(0.01, val))
+    if best is not None:
+        assert best.val_loss == min(val) and val[-1] > 1.05 * best.val_loss
+        assert all(a < b for a, b in zip(val[-4:], val[-3:]))
+
+
+def test_the_rescue_is_the_lower_rate_whose_full_run_ends_where_the_overfitting_one_was_best():
+    leader = make_run(0.01, CLIMBING)  # lowest at step 50: a distance of about 0.01 * 50 = 0.5
+    stopped = [make_run(lr, [2.0]) for lr in (0.0003, 0.001, 0.003, 0.03)]
+    stopped.append(make_run(0.003, [2.0], optimizer="momentum"))  # another group: never picked
+    picked = rescue(leader, stopped)
+    assert picked is not None and picked.recipe.optimizer == "adam"
+    distances = {run.recipe.lr: abs(math.log(full_distance(leader, run.recipe.lr) / 0.5))
+                 for run in stopped[:3]}
+    assert picked.recipe.lr == min(distances, key=distances.get) == 0.003  # 0.003 * 270 / 2 ~ 0.4
+    assert rescue(make_run(0.01, CLIMBING[:5]), stopped) is None  # not overfitting: no rescue
+
+
+def test_halving_swaps_an_overfitting_finalist_only_when_the_budget_pays_for_it():
+    ended = {0: make_run(0.01, CLIMBING), 1: make_run(0.003, [2.0]), 2: make_run(0.03, [2.0, 1.9, 2.5])}
+    extra = ended[0].steps - ended[1].steps
+    assert _rescued([0], ended, spare=extra) == [1]
+    assert _rescued([0], ended, spare=extra - 1) == [0]
+    assert _rescued([2], ended, spare=10**6) == [2]  # not overfitting

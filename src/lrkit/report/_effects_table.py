@@ -37,8 +37,9 @@ class EffectRow:
         star = ' <span class="star" title="the recommended run">★</span>' if self.winner else ""
         return [
             f"{e.lr:.3g}{star}", escape(f"{e.optimizer} · {e.shape}"),
-            f'<span class="verdict {escape(e.verdict)}">{words}</span>', str(e.steps), number(e.target),
-            reached, number(e.val_loss), number(e.val_metric), escape(e.detail),
+            f'<span class="verdict {escape(e.verdict)}">{words}</span>'
+            f'<span class="detail">{escape(e.detail)}</span>',
+            str(e.steps), number(e.target), reached, number(e.val_loss), number(e.val_metric),
         ]
 
 
@@ -49,8 +50,8 @@ def effect_rows(effects: tuple[RateEffect, ...], final: RunResult | None) -> lis
 
 def effects_table(rows: list[EffectRow], metric_name: str | None) -> str:
     """The effect table as HTML."""
-    headers = ["lr", "optimizer · schedule", "verdict", "steps run", "target loss", "steps to target",
-               "val loss", f"val {metric_name or 'metric'}", "what happened"]
+    headers = ["lr", "optimizer · schedule", "verdict: what happened", "steps run", "target loss",
+               "steps to target", "val loss", f"val {metric_name or 'metric'}"]
     return table(headers, [row.cells() for row in rows], numeric={0, 3, 4, 5, 6, 7}, css="effects")
 
 

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from ..finder import FinderResult
 
 _MARKERS = {"lrkit": "C3", "steepest": "C1", "minimum_tenth": "C2", "valley": "C4"}
+# How each suggestion is named for a reader: the rule, not the function's name.
+LABELS = {"lrkit": "lrkit", "steepest": "steepest", "minimum_tenth": "minimum / 10", "valley": "valley"}
 
 
 def plot_finder(result: FinderResult, ax: Axes | None = None) -> Figure:
@@ -41,7 +43,7 @@ def plot_finder(result: FinderResult, ax: Axes | None = None) -> Figure:
                 color=_MARKERS.get(name, "k"),
                 linewidth=2.2 if bold else 1.0,
                 linestyle="-" if bold else "--",
-                label=f"{name}: {value:.2g}",
+                label=f"{LABELS.get(name, name)}: {value:.2g}",
             )
     ax.set_xscale("log")
     ax.set_xlabel("learning rate")

@@ -41,8 +41,8 @@ CSS = """
 .lrkit th { background: var(--card); font-weight: 600; white-space: nowrap; }
 .lrkit td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .lrkit tr:last-child td { border-bottom: 0; }
-.lrkit .effects td:last-child { min-width: 15rem; }
 .lrkit .verdict { font-weight: 600; white-space: nowrap; }
+.lrkit .detail { display: block; min-width: 14rem; font-size: 0.8rem; color: var(--muted); }
 .lrkit .verdict.best { color: var(--best); } .lrkit .verdict.good { color: var(--good); }
 .lrkit .verdict.slow { color: var(--slow); }
 .lrkit .verdict.oscillating, .lrkit .verdict.overfitting { color: var(--oscillating); }

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from ._code import python_loop
 from ._data import spending
 from ._effects_table import effect_rows, effects_table
+from ._finder_plot import LABELS
 from ._html import Section, code_block, escape, facts, number, table
 from ._run_plots import plot_curves, plot_lr
 from ._schedule import summarize_schedule
@@ -75,7 +76,8 @@ def range_tests(view: ReportView) -> Section | None:
             for finder in view.finders]
     intro = ("The range test raises the rate every step and records the loss: it falls, flattens, then "
              "blows up. A line marks each method's suggestion; the solid one (★) is the one used.")
-    body = table(["optimizer", "steps", "stopped", *methods], rows, numeric=set(range(3, 3 + len(methods))))
+    headers = ["optimizer", "steps", "stopped", *(LABELS.get(name, name) for name in methods)]
+    body = table(headers, rows, numeric=set(range(3, 3 + len(methods))))
     return Section("finder", "Range test", intro, body, plot_range_tests(view.finders))
 
 

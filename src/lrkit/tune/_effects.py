@@ -122,6 +122,8 @@ def _verdict(run: RunResult, best: RunResult, step: int, target: float,
     best_reached = next((e.step for e in best.evaluations if e.val_loss <= target), None)
     if reached_at is None or best_reached is None:
         pace = f"had not reached loss {target:.3g} by step {run.steps}"
+    elif reached_at <= best_reached:
+        pace = f"reached loss {target:.3g} as early, then fell behind"
     else:
         pace = f"took {reached_at / best_reached:.1f}x the steps to reach loss {target:.3g}"
     return "slow", (f"too low: loss {mine:.3g} at step {step}, {ratio:.2f}x that of lr "

@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from ..claims import CLAIMS, ClaimsResult, run_claims
-from ._output import save_figure, write_json
+from ..report import build_report
+from ._output import write_json
 from ._progress import progress_bar
 
 VERDICT_STYLES = {"supported": "bold green", "refuted": "bold red", "depends": "bold yellow"}
@@ -26,7 +27,9 @@ def add_parser(commands) -> None:
                         help=f"comma-separated claims to test, from {','.join(CLAIMS)} (default: all)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="worker processes (default: the number of cores; 1 trains in this process)")
-    parser.add_argument("--out", default="lrkit-report/claims", help="folder for one PNG per claim")
+    parser.add_argument("--out", default="lrkit-report",
+                        help="report folder: claims.json and the claims page go there, linked from the "
+                             "report of its tune.json when there is one (default: lrkit-report)")
     parser.add_argument("--json", nargs="?", const="-", metavar="FILE", help="write the ClaimsResult as JSON")
     parser.set_defaults(run=run_command)
 
@@ -35,13 +38,17 @@ def run_command(args: argparse.Namespace, console: Console) -> int:
     with progress_bar("testing claims") as callback:  # a bad letter fails before any run starts
         result = run_claims(args.only, workers=args.workers, callback=callback)
     out = Path(args.out)
-    paths = [save_figure(claim.plot(), str(out / f"claim-{claim.id}.png")) for claim in result.claims]
+    data = out / "claims.json"  # written first: a report that fails to build loses no result
+    write_json(result.to_dict(), str(data))
+    tuned = out / "tune.json"  # its report picks up the claims.json beside it as the claims page
+    index = build_report([tuned] if tuned.is_file() else [data], out)
+    page = index.with_name("claims.html") if tuned.is_file() else index
     if args.json:
         write_json(result.to_dict(), args.json)
         if args.json == "-":
             return 0
     console.print(claims_table(result))
-    console.print(f"plots written to {out}: {', '.join(path.name for path in paths)}", highlight=False)
+    console.print(f"claims page written to {page} (each figure also as a PNG beside it)", highlight=False)
     return 0
 
 

@@ -13,6 +13,7 @@ A series value that is not finite (a run that diverged) is drawn as an x on the 
 from __future__ import annotations
 
 import math
+import textwrap
 from typing import TYPE_CHECKING
 
 from ._schedule_plot import _pyplot
@@ -71,6 +72,8 @@ def plot_claim(result: ClaimResult) -> Figure:
         plot_panel(panel, ax)
     for ax in flat[len(result.panels):]:
         ax.set_visible(False)
-    figure.suptitle(f"({result.id}) {result.statement}  {result.verdict.upper()}", fontsize=10,
+    title = f"({result.id}) {result.statement}  {result.verdict.upper()}"
+    # About 14 characters of 10-point text per inch: wrapped, a long statement stays on the figure.
+    figure.suptitle(textwrap.fill(title, width=int(14 * 4.6 * columns)), fontsize=10,
                     color=VERDICT_COLORS[result.verdict])
     return figure

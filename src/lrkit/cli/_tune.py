@@ -45,7 +45,7 @@ def run_command(args: argparse.Namespace, console: Console) -> int:
     show(console, result.to_dict(), result_view(result), args.json)
     if args.json != "-":
         show_command(console, result)
-    return 0
+    return 130 if result.interrupted else 0  # what an interrupted command exits with
 
 
 def run_tune(task: str, budget: float, args: argparse.Namespace) -> TuneResult:

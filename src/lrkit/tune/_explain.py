@@ -14,9 +14,14 @@ def explain(result: TuneResult) -> list[str]:
     """Sentences a learner can follow, from the result's numbers only."""
     recipe, final = result.recipe, result.final
     metric = "" if final.val_metric is None else f", {result.metric_name or 'metric'} {final.val_metric:.4g}"
-    lines = [f"Winner: {recipe.optimizer} at lr {recipe.lr:.3g} with schedule {recipe.schedule}"
-             + (f" and {recipe.plateau}" if recipe.plateau else "")
-             + f": validation loss {final.val_loss:.4g}{metric} after {final.steps} steps."]
+    lines = []
+    if result.interrupted:
+        lines.append(f"Interrupted after {len(result.trials)} runs: the best run so far, at step "
+                     f"{final.steps} of {final.budget}, not the answer of a finished search.")
+    title = "Best so far" if result.interrupted else "Winner"
+    lines += [f"{title}: {recipe.optimizer} at lr {recipe.lr:.3g} with schedule {recipe.schedule}"
+              + (f" and {recipe.plateau}" if recipe.plateau else "")
+              + f": validation loss {final.val_loss:.4g}{metric} after {final.steps} steps."]
     for finder in result.finders:
         if finder.suggestion:
             lines.append(f"The range test of {finder.optimizer} ({finder.steps} steps) suggested lr "

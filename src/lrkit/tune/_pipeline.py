@@ -53,6 +53,7 @@ def tune(
     if not candidates:
         raise TuneError(f"no range test on {task_object.name} found a rate where the loss falls "
                         f"({', '.join(plan.optimizers)}); check the task's loss and data")
+    interrupted = False
     with tempfile.TemporaryDirectory(prefix="lrkit-tune-") as folder:
         runner = Runner(task, workers, Path(folder), plan.eval_every, progress.trial_done)
         try:
@@ -61,11 +62,15 @@ def tune(
             others = [plan.alternative(winner.recipe, name) for name in plan.alternatives]
             start = len(trials)
             trials.update(runner.start(list(enumerate(others, start)), None))
+        except KeyboardInterrupt:  # Ctrl-C: keep every run that ended, the best so far is the answer
+            if not runner.finished:
+                raise
+            trials, interrupted = runner.finished, True
         finally:
             runner.close()
     runs = tuple(trials[index] for index in sorted(trials))
     return TuneResult(task_object.name, float(budget), task_object.steps, tuple(finders), runs,
-                      _best(runs), task_object.metric_name)
+                      _best(runs), task_object.metric_name, interrupted)
 
 
 def _range_tests(task: Task, plan: TunePlan, seed: int, progress: _Progress) -> list[FinderResult]:

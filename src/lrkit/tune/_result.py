@@ -27,6 +27,7 @@ class TuneResult:
     trials: tuple[RunResult, ...]
     final: RunResult
     metric_name: str | None = None
+    interrupted: bool = False  # stopped by Ctrl-C: `final` is the best run so far, maybe unfinished
 
     @property
     def recipe(self) -> Recipe:
@@ -65,6 +66,7 @@ class TuneResult:
             "steps": self.steps,
             "cost": self.cost,
             "metric_name": self.metric_name,
+            "interrupted": self.interrupted,
             "recipe": {"optimizer": recipe.optimizer, "optimizer_args": dict(recipe.optimizer_args),
                        "lr": recipe.lr, "schedule": recipe.schedule, "plateau": recipe.plateau},
             "final": {"val_loss": encode_float(self.final.val_loss),
@@ -84,6 +86,7 @@ class TuneResult:
             task=data["task"], budget=data["budget"], steps=data["steps"],
             finders=tuple(FinderResult.from_dict(finder) for finder in data["finders"]),
             trials=trials, final=final, metric_name=data.get("metric_name"),
+            interrupted=data.get("interrupted", False),
         )
 
     def plot(self) -> Figure:

@@ -40,6 +40,7 @@ class Runner:
     def __init__(self, task: Task | str, workers: int, folder: Path, eval_every: int,
                  on_done: Callable[[RunResult], None]) -> None:
         self.task, self.folder, self.eval_every, self.on_done = task, folder, eval_every, on_done
+        self.finished: dict[int, RunResult] = {}  # every run by index, as it last ended
         self.pool: Executor | None = None
         if workers > 1:
             self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
@@ -59,14 +60,17 @@ class Runner:
         results = {}
         if self.pool is None:
             for index, item in items:
-                results[index] = job(*args(index, item))
-                self.on_done(results[index])
+                results[index] = self._done(index, job(*args(index, item)))
             return results
         futures = {self.pool.submit(job, *args(index, item)): index for index, item in items}
         for future in as_completed(futures):
-            results[futures[future]] = future.result()
-            self.on_done(results[futures[future]])
+            results[futures[future]] = self._done(futures[future], future.result())
         return results
+
+    def _done(self, index: int, result: RunResult) -> RunResult:
+        self.finished[index] = result
+        self.on_done(result)
+        return result
 
     def close(self) -> None:
         if self.pool is not None:

@@ -94,7 +94,8 @@ def test_a_task_file_not_in_the_repository_tunes_in_worker_processes(tmp_path):
                         metric="accuracy", steps=108, batch_size=32)
     """))
     result = lrkit.tune(f"{path}:make_task", budget=2, workers=2)
-    assert result.task == "blobs" and result.final.val_metric > 0.9
+    assert result.task == f"{path}:make_task" and result.final.val_metric > 0.9
+    assert f"lrkit train {path}:make_task --optimizer" in result.train_command()  # loads as given
     assert result.cost <= 2.0
 
 

@@ -69,7 +69,9 @@ def tune(
         finally:
             runner.close()
     runs = tuple(trials[index] for index in sorted(trials))
-    return TuneResult(task_object.name, float(budget), task_object.steps, tuple(finders), runs,
+    # A task named by a string keeps that string, so its train command loads it the same way.
+    return TuneResult(task if isinstance(task, str) else task_object.name, float(budget), task_object.steps,
+                      tuple(finders), runs,
                       _best(runs), task_object.metric_name, interrupted)
 
 

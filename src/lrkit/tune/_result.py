@@ -17,8 +17,9 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class TuneResult:
     """The range tests, every search run as it ended (stopped at a rung, diverged, or run in
-    full), and the winner's full run. `budget` is what was asked and `cost` what was spent, both
-    in full training runs of the task (`steps` steps each)."""
+    full), and the winner's full run. `task` is the task as given (a built-in name or
+    `path/to/file.py:function`; a Task object's name). `budget` is what was asked and `cost` what
+    was spent, both in full training runs of the task (`steps` steps each)."""
 
     task: str
     budget: float

@@ -5,26 +5,13 @@ from __future__ import annotations
 
 import math
 
+from fake_runs import make_run
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lrkit.train import Evaluation, Recipe, RunResult
+from lrkit.train import Evaluation
 from lrkit.tune._overfit import full_distance, overfit_from, rescue
 from lrkit.tune._pipeline import _rescued
-
-BUDGET, EVERY = 270, 10
-
-
-def make_run(lr: float, val: list[float], train: list[float] | None = None, optimizer: str = "adam",
-             schedule: str = "cosine") -> RunResult:
-    """A run stopped after len(val) evaluations, one every EVERY steps."""
-    steps = EVERY * len(val)
-    train = train or [1.0 / (1 + step) for step in range(steps)]
-    rates = Recipe(optimizer, lr, schedule).build_schedule(BUDGET).values(BUDGET)[:steps]
-    return RunResult("toy", Recipe(optimizer, lr, schedule), BUDGET, steps, tuple(train),
-                     tuple(float(r) for r in rates),
-                     tuple(Evaluation(EVERY * (i + 1), v, None) for i, v in enumerate(val)), None, 0.0)
-
 
 CLIMBING = [2.0, 1.5, 1.2, 1.0, 0.9, 0.92, 0.95, 1.0, 1.1]  # lowest 0.9 at step 50, then up 22%
 

@@ -12,6 +12,7 @@ from .._json import decode_float, encode_float
 from ..train import RunResult
 from ._groups import group_of, schedule_name
 from ._overfit import overfit_from
+from ._rank import ranked
 
 GOOD_WITHIN = 1.05  # a rate whose loss is within 5% of its group's best at the same step is good
 
@@ -70,24 +71,26 @@ def rate_effects(trials: tuple[RunResult, ...], winner: RunResult) -> tuple[Rate
 
 
 def _best(runs: list[RunResult]) -> RunResult:
-    """The group's best: the run that got furthest, then the lowest loss there."""
-    return min(runs, key=lambda run: (-run.steps if not run.diverged else 1, _last_loss(run)))
+    """The group's best: of the runs that got furthest, the first as `ranked` orders them (a
+    near tie goes to the lower rate, as it did in the search); the lowest rate if all diverged."""
+    furthest = max((run.steps for run in runs if not run.diverged), default=None)
+    if furthest is None:
+        return runs[0]
+    ahead = {index: run for index, run in enumerate(runs) if not run.diverged and run.steps == furthest}
+    return ahead[ranked(ahead)[0]]
 
 
-def _last_loss(run: RunResult) -> float:
-    return run.evaluations[-1].val_loss if run.evaluations and not run.diverged else math.inf
-
-
-def _loss_at(run: RunResult, step: int) -> float:
+def loss_at(run: RunResult, step: int) -> float:
+    """The run's validation loss at `step`; inf if it was not evaluated there."""
     return next((e.val_loss for e in run.evaluations if e.step == step), math.inf)
 
 
 def _effect(run: RunResult, best: RunResult) -> RateEffect:
     evaluated = [e.step for e in run.evaluations]
-    shared = [step for step in evaluated if math.isfinite(_loss_at(best, step))]
+    shared = [step for step in evaluated if math.isfinite(loss_at(best, step))]
     compared_at = max(shared, default=0)
     first_step = min(shared, default=0)
-    target = _loss_at(best, first_step) if shared else math.inf
+    target = loss_at(best, first_step) if shared else math.inf
     reached_at = next((e.step for e in run.evaluations if e.val_loss <= target), None)
     verdict, detail = _verdict(run, best, compared_at, target, reached_at)
     last = run.evaluations[-1] if run.evaluations and not run.diverged else None
@@ -112,8 +115,11 @@ def _verdict(run: RunResult, best: RunResult, step: int, target: float,
         return "overfitting", (f"too high: validation loss fell to {lowest.val_loss:.3g} at step "
                                f"{lowest.step}, then rose to {run.val_loss:.3g} by step {run.steps} "
                                "(overfitting)")
-    mine, theirs = _loss_at(run, step), _loss_at(best, step)
+    mine, theirs = loss_at(run, step), loss_at(best, step)
     ratio = mine / theirs if theirs > 0 else math.inf
+    if ratio < 1 and run.recipe.lr > best.recipe.lr:
+        return "good", (f"{100 * (1 - ratio):.0f}% below lr {best.recipe.lr:.3g} at step {step}, a near tie "
+                        "on one seed: the lower rate ranks first")
     if ratio <= GOOD_WITHIN:
         return "good", f"within {100 * (ratio - 1):+.0f}% of lr {best.recipe.lr:.3g} at step {step}"
     if run.recipe.lr > best.recipe.lr:

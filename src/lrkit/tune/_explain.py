@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ._effects import loss_at
 from ._groups import group_of
+from ._rank import TIE
 
 if TYPE_CHECKING:
     from ._result import TuneResult
@@ -40,6 +42,14 @@ def explain(result: TuneResult) -> list[str]:
     if overfit:
         lines.append(f"A lower rate reaches its best point later in training, so lr {recipe.lr:.3g} was "
                      f"trained in full in place of the overfitting lr {min(e.lr for e in overfit):.3g}.")
+    ahead = [e for e in effects if e.verdict == "good" and e.best_lr == recipe.lr and e.lr > recipe.lr
+             and (e.optimizer, e.schedule, e.plateau) == group_of(final)
+             and e.val_loss < loss_at(final, e.compared_at)]
+    for effect in ahead:
+        lead = 1 - effect.val_loss / loss_at(final, effect.compared_at)
+        lines.append(f"lr {effect.lr:.3g} was {100 * lead:.0f}% ahead of lr {recipe.lr:.3g} at step "
+                     f"{effect.compared_at}, on one seed: a lead under {100 * TIE:.0f}% goes to the lower "
+                     "rate, because rates near the edge of stability vary most from seed to seed.")
     if not high:
         lines.append("No rate tried was too high; the best may lie above the rates tried.")
     searched = sum(trial.steps for trial in result.trials) / result.steps

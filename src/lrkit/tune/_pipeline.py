@@ -7,6 +7,7 @@ import math
 import os
 import pickle
 import tempfile
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from ..events import Callback, Event, ignore
@@ -16,6 +17,7 @@ from ..tasks import Task, load_task
 from ..train import RunResult
 from ._overfit import rescue
 from ._plan import TuneError, TunePlan, make_plan
+from ._rank import ranked
 from ._result import TuneResult
 from ._runner import Runner
 
@@ -66,6 +68,10 @@ def tune(
             if not runner.finished:
                 raise
             trials, interrupted = runner.finished, True
+        except BrokenProcessPool:
+            raise TuneError("a worker process died (killed, out of memory, or started by a script that calls "
+                            "tune() outside `if __name__ == \"__main__\":`); guard the call, or pass "
+                            "workers=1") from None
         finally:
             runner.close()
     runs = tuple(trials[index] for index in sorted(trials))
@@ -102,13 +108,12 @@ def _halving(runner: Runner, candidates: list, rungs: tuple[int, ...], keep: tup
     alive = runner.start(list(enumerate(candidates)), _pause(rungs[0], rungs))
     for rung, kept in zip(rungs[1:], keep):
         ended.update(alive)
-        ranked = sorted((index for index, run in alive.items() if not run.diverged),
-                        key=lambda index: alive[index].val_loss)[:kept]
-        if not ranked:
+        leaders = ranked(alive)[:kept]
+        if not leaders:
             break
         if rung == rungs[-1]:
-            ranked = _rescued(ranked, ended, rescue_steps)
-        alive = runner.go_on({index: ended[index] for index in ranked}, _pause(rung, rungs))
+            leaders = _rescued(leaders, ended, rescue_steps)
+        alive = runner.go_on({index: ended[index] for index in leaders}, _pause(rung, rungs))
     ended.update(alive)
     return ended
 
@@ -133,10 +138,10 @@ def _pause(rung: int, rungs: tuple[int, ...]) -> int | None:
 
 
 def _best(runs) -> RunResult:
-    """The lowest final validation loss among full runs (any run, if none finished)."""
+    """The first of the full runs as `ranked` orders them (of all runs, if none finished)."""
     runs = list(runs)
-    full = [run for run in runs if run.steps == run.budget and not run.diverged] or runs
-    return min(full, key=lambda run: run.val_loss)
+    full = dict(enumerate(run for run in runs if run.steps == run.budget and not run.diverged))
+    return full[ranked(full)[0]] if full else min(runs, key=lambda run: run.val_loss)
 
 
 def _check_picklable(task: Task) -> None:

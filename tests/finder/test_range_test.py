@@ -213,6 +213,16 @@ def test_suggestions_lie_on_the_curve_or_are_none(losses):
         assert value is None or (min(lrs) / 10 <= value <= max(lrs))
 
 
+def test_lrkit_reads_the_curve_only_up_to_where_it_blew_up():
+    lrs = np.geomspace(1e-3, 10.0, 9)
+    # Fell to 0.4, lost 85% of that progress at lr[5] (back to 1.25), then a lucky 0.17: iris with Adam.
+    probe = [1.3, 1.2, 0.9, 0.4, 0.7, 1.25, 0.17, 0.99, 2.0]
+    assert suggest_all(lrs, probe, probe)["lrkit"] == pytest.approx(lrs[3] / 3)
+    # A bump that keeps most of the progress is not a blow-up: the later, lower minimum counts.
+    probe[5] = 0.95
+    assert suggest_all(lrs, probe, probe)["lrkit"] == pytest.approx(lrs[6] / 3)
+
+
 def test_the_probe_is_the_loss_on_the_given_examples_after_each_update():
     model, loader = _problem()
     x, y = loader.dataset.tensors

@@ -53,7 +53,8 @@ def test_every_run_is_ranked_once_and_the_first_is_within_the_tie_of_the_lowest_
 def test_the_effect_table_and_summary_name_the_near_tie():
     winner = make_run(0.062, [0.3, 0.1, 0.07, 0.065, 0.062, 0.06, 0.058, 0.057, 0.056] + [0.055] * 18,
                       optimizer="momentum")
-    ahead = make_run(0.196, [0.06, 0.119, 0.06, 0.049, 0.049, 0.05, 0.05, 0.051, 0.0513], optimizer="momentum")
+    ahead = make_run(0.196, [0.06, 0.119, 0.06, 0.049, 0.049, 0.05, 0.05, 0.051, 0.0513],
+                     optimizer="momentum")
     result = TuneResult("wine", 2.0, 270, (), (ahead, winner), winner)
     verdicts = {effect.lr: (effect.verdict, effect.detail) for effect in result.effects}
     assert verdicts[0.062][0] == "best"

@@ -37,7 +37,7 @@ class Spend:
 
 def group_label(run: RunResult) -> str:
     """The group a run's rate is compared within: optimizer, schedule shape and plateau control."""
-    from ..tune._groups import schedule_name
+    from ..search._groups import schedule_name
 
     plateau = " + plateau" if run.recipe.plateau else ""
     return f"{run.recipe.optimizer} · {schedule_name(run)}{plateau}"

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._json import decode_float, encode_float
+from ..search._groups import group_of, schedule_name
+from ..search._overfit import overfit_from
 from ..train import RunResult
-from ._groups import group_of, schedule_name
-from ._overfit import overfit_from
 from ._rank import ranked
 
 GOOD_WITHIN = 1.05  # a rate whose loss is within 5% of its group's best at the same step is good

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..search._groups import group_of
 from ._effects import loss_at
-from ._groups import group_of
 from ._rank import TIE
 
 if TYPE_CHECKING:

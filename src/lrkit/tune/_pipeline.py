@@ -13,9 +13,9 @@ from pathlib import Path
 from ..events import Callback, Event, ignore
 from ..finder import FinderResult, find_lr
 from ..optim import list_optimizers
+from ..search._overfit import rescue
 from ..tasks import Task, load_task
 from ..train import RunResult
-from ._overfit import rescue
 from ._plan import TuneError, TunePlan, make_plan
 from ._rank import ranked
 from ._result import TuneResult

@@ -8,8 +8,8 @@ optimizer and schedule is more likely luck than a better rate (docs/tune.md).
 
 from __future__ import annotations
 
+from ..search._groups import group_of
 from ..train import RunResult
-from ._groups import group_of
 
 TIE = 0.10  # a lower rate within 10% of a higher one's validation loss ranks above it
 

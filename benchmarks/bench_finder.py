@@ -33,7 +33,7 @@ from rich.table import Table
 from torch.utils.data import DataLoader
 
 from lrkit.finder import find_lr
-from lrkit.tasks import get_task
+from lrkit.tasks import get_task, load_task
 from lrkit.train import Recipe, run
 
 matplotlib.use("Agg")
@@ -65,7 +65,7 @@ def warm_up() -> None:
 
 def lrkit_finder(task_name: str, seed: int) -> dict[str, Any]:
     """lrkit's range test on the task: every suggestion, its cost in steps and seconds."""
-    task = get_task(task_name)
+    task = load_task(task_name)
     began = time.perf_counter()
     result = find_lr(task, "adam", seed=seed, start_lr=START_LR, end_lr=END_LR,
                      steps=FINDER_STEPS)
@@ -77,7 +77,7 @@ def torch_lr_finder(task_name: str, seed: int, optimizer: str = "adam") -> dict[
     """torch-lr-finder's own range test and suggestion, used as its README shows."""
     from torch_lr_finder import LRFinder
 
-    task = get_task(task_name)
+    task = load_task(task_name)
     torch.manual_seed(seed)
     model = task.build_model()
     optimizer_class = torch.optim.Adam if optimizer == "adam" else torch.optim.SGD
@@ -105,7 +105,7 @@ def final_loss(task_name: str, recipe: tuple[str, float | None, str], seed: int)
     optimizer, lr, schedule = recipe
     if lr is None:
         return math.inf
-    result = run(get_task(task_name), Recipe(optimizer, lr, schedule, seed=seed))
+    result = run(load_task(task_name), Recipe(optimizer, lr, schedule, seed=seed))
     return result.val_loss if result.diverged_at is None and math.isfinite(result.val_loss) else math.inf
 
 
@@ -134,7 +134,7 @@ def measure(task_names: list[str], pool: ProcessPoolExecutor) -> dict[str, dict[
                 for key in {(n, s, recipe) for (n, s, _), recipe in recipes.items()}}
     out: dict[str, dict[str, Any]] = {}
     for name in task_names:
-        budget = get_task(name).steps
+        budget = load_task(name).steps
         out[name] = {}
         for method in METHODS:
             losses = [training[(name, seed, recipes[(name, seed, method)])].result() for seed in SEEDS]

@@ -21,7 +21,7 @@ from typing import Any
 
 import torch
 
-from lrkit.tasks import get_task
+from lrkit.tasks import load_task
 from lrkit.train import Recipe, run
 
 CACHE = Path(__file__).with_name("oracle.json")
@@ -34,9 +34,14 @@ RATES = tuple(10 ** (-5 + 0.5 * k) for k in range(11))
 SEARCH_SEEDS, SCORE_SEEDS = (0, 1), (2, 3)
 
 
+def cache_key(task_ref: str) -> str:
+    """A task's entry in the caches: its name (a task file's path differs between checkouts)."""
+    return load_task(task_ref).name if ":" in task_ref else task_ref
+
+
 def fingerprint(task_name: str) -> str:
     """Changes whenever the task's data, model size or budget changes."""
-    task = get_task(task_name)
+    task = load_task(task_name)
     digest = hashlib.sha256()
     digest.update(repr((task.steps, task.batch_size, task.n_train, task.n_val, task.loss_name)).encode())
     digest.update(repr(sum(p.numel() for p in task.build_model().parameters())).encode())
@@ -50,7 +55,7 @@ def fingerprint(task_name: str) -> str:
 def train_score(task_name: str, optimizer: str, schedule: str, lr: float, seed: int) -> dict[str, Any]:
     """One full-budget run; its final validation loss (inf if diverged) and metric."""
     torch.set_num_threads(1)
-    result = run(get_task(task_name), Recipe(optimizer, lr, schedule, seed=seed))
+    result = run(load_task(task_name), Recipe(optimizer, lr, schedule, seed=seed))
     return {"optimizer": optimizer, "schedule": schedule, "lr": lr, "seed": seed,
             "val_loss": result.val_loss if math.isfinite(result.val_loss) else None,
             "val_metric": result.val_metric, "diverged_at": result.diverged_at,
@@ -86,14 +91,15 @@ def compute(task_name: str, workers: int = 2) -> dict[str, Any]:
 
 
 def load(task_names: list[str] | None = None, workers: int = 2, log=print) -> dict[str, dict[str, Any]]:
-    """The oracle for each task, from the cache when its fingerprint still matches."""
+    """The oracle for each task (a built-in name or `file.py:function`), from the cache when its
+    fingerprint still matches."""
     cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}
     out = {}
     for name in task_names or LEARNING_TASKS:
-        entry = cache.get(name)
+        entry = cache.get(cache_key(name))
         if entry is None or entry["fingerprint"] != fingerprint(name):
             log(f"computing the oracle for {name} ({len(RATES) * 4 * 2 + 2} full runs)...")
-            entry = cache[name] = compute(name, workers)
+            entry = cache[cache_key(name)] = compute(name, workers)
             CACHE.write_text(json.dumps(cache, indent=1) + "\n")
         out[name] = entry
     return out

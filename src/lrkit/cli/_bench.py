@@ -1,5 +1,6 @@
 """`lrkit bench`: the benchmark suite of the checkout (benchmarks/bench_tune.py): lrkit tune at
-budgets 1, 2 and 4 and the anchors, against the oracle, on every built-in learning task."""
+budgets 1, 2, 3 (the default) and 4 and the anchors, against the oracle, on every built-in
+learning task."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def add_parser(commands) -> None:
     parser = commands.add_parser("bench", help="compare tune with the oracle and the anchors",
                                  description=__doc__)
     parser.add_argument("tasks", nargs="*", help="tasks (default: every built-in learning task)")
-    parser.add_argument("--budgets", default="1,2,4", help="comma-separated budgets (default 1,2,4)")
+    parser.add_argument("--budgets", default="1,2,3,4", help="comma-separated budgets (default 1,2,3,4)")
     parser.add_argument("--checkout", default=".", help="the lrkit checkout holding benchmarks/ (default .)")
     parser.set_defaults(run=run)
 

@@ -6,3 +6,4 @@ OUTCOME = "lrkit_outcome"  # trial: "complete", "pruned" or "diverged"
 RUNG = "lrkit_rung"  # trial: the stage of synchronous halving it runs to
 CONFIRM_SEED = "lrkit_confirm_seed"  # trial: a finalist's retraining on one more seed
 CONFIRMED = "lrkit_confirmed"  # study: the finalists' retraining has been enqueued
+RESCUED = "lrkit_rescued"  # study: the overfitting finalists' lower rates have been enqueued

@@ -1,5 +1,5 @@
-"""What a worker enqueues when the queue runs dry: the next rung of synchronous halving, then the
-finalists' retraining on one more seed.
+"""What a worker enqueues when the queue runs dry: the next rung of synchronous halving, then a
+lower rate for each finalist that overfit, then the finalists' retraining on one more seed.
 
 Workers that finish together may both enqueue the same stage. Rather than lock the study (Optuna
 has no compare-and-set), every stage trial has a key, and of two trials with the same key only
@@ -15,7 +15,9 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from ._attrs import CONFIRM_SEED, CONFIRMED, PLANNED, RUNG
+from ..train import RunResult
+from ._attrs import CONFIRM_SEED, CONFIRMED, PLANNED, RESCUED, RUN, RUNG
+from ._overfit import rescue
 from ._plan import REDUCTION, Plan
 from ._space import Space
 
@@ -24,7 +26,8 @@ FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 
 def next_stage(study: optuna.Study, space: Space, plan: Plan) -> bool:
     """Enqueue the next stage of the plan, if any; False when the whole plan is done."""
-    return promote(study, plan) or enqueue_finalists(study, space, plan.confirm)
+    return (promote(study, plan) or enqueue_rescues(study, plan)
+            or enqueue_finalists(study, space, plan.confirm))
 
 
 def promote(study: optuna.Study, plan: Plan) -> bool:
@@ -47,6 +50,30 @@ def promote(study: optuna.Study, plan: Plan) -> bool:
     for trial in ranked[: math.ceil(len(current) / REDUCTION)]:
         study.enqueue_trial(_fixed(trial), user_attrs={PLANNED: True, RUNG: rung + 1})
     return bool(ranked)
+
+
+def enqueue_rescues(study: optuna.Study, plan: Plan) -> bool:
+    """Once halving is done: for each finalist whose full run overfit, the lower rate of its
+    optimizer and schedule that halving stopped and whose full run would travel as far as the
+    finalist had at its lowest validation loss (`rescue`), in full, once per study. Its best point
+    falls at the end of training, where a run is scored; False when there is none to run."""
+    if not plan.staged or study.user_attrs.get(RESCUED):
+        return False
+    last = len(plan.rungs)
+    trials = [t for t in study.get_trials(deepcopy=False, states=FINISHED)
+              if RUN in t.user_attrs and RUNG in t.user_attrs]
+    runs = {t.number: RunResult.from_dict(json.loads(t.user_attrs[RUN])) for t in trials}
+    stopped = {t.number: runs[t.number] for t in trials if t.user_attrs[RUNG] < last}
+    chosen: dict[str, dict[str, Any]] = {}
+    for trial in trials:
+        swap = rescue(runs[trial.number], list(stopped.values())) if trial.user_attrs[RUNG] == last else None
+        if swap is not None:
+            config = _fixed(next(t for t in trials if stopped.get(t.number) is swap))
+            chosen[json.dumps(config, sort_keys=True)] = config
+    for config in chosen.values():
+        study.enqueue_trial(config, user_attrs={PLANNED: True, RUNG: last})
+    study.set_user_attr(RESCUED, True)
+    return bool(chosen)
 
 
 def enqueue_finalists(study: optuna.Study, space: Space, count: int) -> bool:

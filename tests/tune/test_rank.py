@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lrkit.tune import TuneResult
+from lrkit.tune._pipeline import _final
 from lrkit.tune._rank import TIE, ranked
 
 
@@ -62,3 +63,13 @@ def test_the_effect_table_and_summary_name_the_near_tie():
                                        "ranks first")
     assert ("lr 0.196 was 8% ahead of lr 0.062 at step 90, on one seed: a lead under 10% goes to the lower "
             "rate, because rates near the edge of stability vary most from seed to seed.") in result.summary()
+
+
+def test_another_schedule_replaces_the_winner_only_when_it_leads_by_more_than_the_tie():
+    winner = make_run(0.01, [1.0] * 27)
+    close, far = (make_run(0.01, [loss] * 27, schedule="constant") for loss in (0.95, 0.85))
+    assert _final(winner, [close]) is winner
+    assert _final(winner, [close, far]) is far
+    summary = TuneResult("toy", 4.0, 270, (), (winner, close), winner).summary()
+    assert ("constant at the same rate ended at 0.95, within 10% of the winner's 1 on one seed: the searched "
+            "schedule stays, as a lead that small is as likely luck.") in summary

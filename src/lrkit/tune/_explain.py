@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..search._groups import group_of
+from ..search._groups import group_of, schedule_name
 from ._effects import loss_at
 from ._rank import TIE
 
@@ -50,6 +50,13 @@ def explain(result: TuneResult) -> list[str]:
         lines.append(f"lr {effect.lr:.3g} was {100 * lead:.0f}% ahead of lr {recipe.lr:.3g} at step "
                      f"{effect.compared_at}, on one seed: a lead under {100 * TIE:.0f}% goes to the lower "
                      "rate, because rates near the edge of stability vary most from seed to seed.")
+    for run in result.trials:
+        if run.steps == run.budget and not run.diverged and run.val_loss < final.val_loss \
+                and run.recipe.lr == recipe.lr and group_of(run) != group_of(final):
+            shape = schedule_name(run) + (f" + {run.recipe.plateau}" if run.recipe.plateau else "")
+            lines.append(f"{shape} at the same rate ended at {run.val_loss:.4g}, within "
+                         f"{100 * TIE:.0f}% of the winner's {final.val_loss:.4g} on one seed: the searched "
+                         "schedule stays, as a lead that small is as likely luck.")
     if not high:
         lines.append("No rate tried was too high; the best may lie above the rates tried.")
     searched = sum(trial.steps for trial in result.trials) / result.steps

@@ -68,6 +68,7 @@ bench: setup
 	$(PY) benchmarks/bench_search.py
 	$(PY) benchmarks/bench_threads.py
 	cd benchmarks && ../$(PY) bench_tune.py
+	cd benchmarks && ../$(PY) bench_tune.py --held-out
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

@@ -23,7 +23,10 @@ class BenchError(LrkitError):
 def add_parser(commands) -> None:
     parser = commands.add_parser("bench", help="compare tune with the oracle and the anchors",
                                  description=__doc__)
-    parser.add_argument("tasks", nargs="*", help="tasks (default: every built-in learning task)")
+    parser.add_argument("tasks", nargs="*", help="built-in names or path/to/file.py:function (default: every "
+                                                 "built-in learning task)")
+    parser.add_argument("--held-out", action="store_true",
+                        help="the task files written by hand in benchmarks/held_out/ instead")
     parser.add_argument("--budgets", default="1,2,3,4", help="comma-separated budgets (default 1,2,3,4)")
     parser.add_argument("--checkout", default=".", help="the lrkit checkout holding benchmarks/ (default .)")
     parser.set_defaults(run=run)
@@ -34,5 +37,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if not script.is_file():
         raise BenchError(f"{script} not found: run `lrkit bench` in an lrkit checkout (or pass --checkout), "
                          "since the suite's oracle cache lives there")
-    command = [sys.executable, script.name, "--budgets", args.budgets, *args.tasks]
+    # The suite runs in benchmarks/, so a task file's path is made absolute first.
+    tasks = [_absolute(task) if ":" in task else task for task in args.tasks]
+    held_out = ["--held-out"] if args.held_out else []
+    command = [sys.executable, script.name, "--budgets", args.budgets, *held_out, *tasks]
     return subprocess.run(command, cwd=script.parent, check=False).returncode
+
+
+def _absolute(task: str) -> str:
+    file, _, function = task.rpartition(":")
+    return f"{Path(file).resolve()}:{function}"

@@ -73,3 +73,14 @@ def test_another_schedule_replaces_the_winner_only_when_it_leads_by_more_than_th
     summary = TuneResult("toy", 4.0, 270, (), (winner, close), winner).summary()
     assert ("constant at the same rate ended at 0.95, within 10% of the winner's 1 on one seed: the searched "
             "schedule stays, as a lead that small is as likely luck.") in summary
+
+
+def test_a_full_run_that_overfit_and_lost_the_near_tie_is_explained_as_the_tie():
+    winner = make_run(0.062, [0.3, 0.1, 0.07, 0.065] + [0.0578] * 23, optimizer="momentum")
+    overfit = make_run(0.196, [0.06, 0.05, 0.0489] + [0.049 + 0.00018 * k for k in range(24)],
+                       optimizer="momentum")
+    result = TuneResult("wine", 3.0, 270, (), (overfit, winner), winner)
+    assert [e.verdict for e in result.effects if e.lr == 0.196] == ["overfitting"]
+    summary = result.summary()
+    assert not any("in place of" in line for line in summary)  # both ran in full: no swap happened
+    assert any(line.startswith("lr 0.196 was 8% ahead of lr 0.062 at step 270") for line in summary)

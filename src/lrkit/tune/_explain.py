@@ -37,12 +37,13 @@ def explain(result: TuneResult) -> list[str]:
     for effect in low:
         lines.append(f"Too low: {effect.optimizer} at lr {effect.lr:.3g} ({effect.shape}) "
                      f"{effect.detail.removeprefix('too low: ')}.")
-    overfit = [e for e in high if e.verdict == "overfitting"
+    overfit = [e for e in high if e.verdict == "overfitting" and e.steps < final.steps
                and (e.optimizer, e.schedule, e.plateau) == group_of(final) and e.best_lr == recipe.lr]
     if overfit:
         lines.append(f"A lower rate reaches its best point later in training, so lr {recipe.lr:.3g} was "
                      f"trained in full in place of the overfitting lr {min(e.lr for e in overfit):.3g}.")
-    ahead = [e for e in effects if e.verdict == "good" and e.best_lr == recipe.lr and e.lr > recipe.lr
+    ahead = [e for e in effects if e.verdict in ("good", "overfitting") and e.best_lr == recipe.lr
+             and e.lr > recipe.lr
              and (e.optimizer, e.schedule, e.plateau) == group_of(final)
              and e.val_loss < loss_at(final, e.compared_at)]
     for effect in ahead:

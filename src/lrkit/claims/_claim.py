@@ -155,3 +155,10 @@ def change(new: float, old: float) -> float:
     if math.isinf(old):
         return 0.0 if math.isinf(new) else -1.0
     return new / old - 1
+
+
+def measures_and_panels(results: dict[str, tuple[dict[str, Any], tuple[Panel, ...]]]
+                        ) -> tuple[dict[str, dict[str, Any]], tuple[Panel, ...]]:
+    """Per-case (measures, panels) pairs as the measures by case and every panel in order."""
+    return ({case: measures for case, (measures, _) in results.items()},
+            tuple(panel for _, panels in results.values() for panel in panels))

@@ -25,6 +25,7 @@ from ._claim import (
     grid_losses,
     join,
     log_grid,
+    measures_and_panels,
     seeded,
     smooth,
     thin,
@@ -95,8 +96,7 @@ def _task(runs: Runs, task: str) -> tuple[dict, tuple[Panel, ...]]:
 
 
 def judge(runs: Runs) -> Judgement:
-    results = {task: _task(runs, task) for task in TASKS}
-    tasks = {task: m for task, (m, _) in results.items()}
+    tasks, panels = measures_and_panels({task: _task(runs, task) for task in TASKS})
     high = [f"{t} from {fmt(m['first_failed_lr'])} ({m['first_failed_lr'] / m['best_lr']:.0f}x its best "
             f"rate {fmt(m['best_lr'])})" for t, m in tasks.items() if m["fails_high"]]
     low = [f"on {t} lr {fmt(m['low_lr'])} ended at the training loss that {fmt(m['best_lr'])} reached in "
@@ -110,8 +110,7 @@ def judge(runs: Runs) -> Judgement:
         + (f"About 100x below the best rate: {'; '.join(low)}." if low else "")
     )
     checks = [m[key] for m in tasks.values() for key in ("fails_high", "slow_low")]
-    return Judgement(verdict(checks), finding.strip(), {"tasks": tasks},
-                     tuple(panel for _, panels in results.values() for panel in panels))
+    return Judgement(verdict(checks), finding.strip(), {"tasks": tasks}, panels)
 
 
 CLAIM = Claim(

@@ -27,6 +27,7 @@ from ._claim import (
     grid_losses,
     join,
     mean_evaluations,
+    measures_and_panels,
     verdict,
 )
 from ._claim import rate as fmt
@@ -89,8 +90,8 @@ def _case(runs: Runs, task: str, optimizer: str) -> tuple[dict, tuple[Panel, ...
 
 
 def judge(runs: Runs) -> Judgement:
-    results = {f"{task} {optimizer}": _case(runs, task, optimizer) for task, optimizer in CASES}
-    cases = {name: m for name, (m, _) in results.items()}
+    cases, panels = measures_and_panels({f"{task} {optimizer}": _case(runs, task, optimizer)
+                                         for task, optimizer in CASES})
     grows = [name for name, m in cases.items() if m["gap_grows"]]
     matched = {name: f"{name} ({m['matched_val_higher'] / m['matched_val_best'] - 1:+.0%})"
                for name, m in cases.items() if m["higher_lr"] is not None}
@@ -106,8 +107,7 @@ def judge(runs: Runs) -> Judgement:
         parts.append(f"at the same training loss it validated less than {WORSE:.0%} worse on "
                      f"{join(same)}, so there the overfitting followed how far training got, not the rate")
     return Judgement(verdict([m["gap_grows"] and m["higher_worse_at_same_fit"] for m in cases.values()]),
-                     "; ".join(parts) + ".", {"cases": cases},
-                     tuple(panel for _, panels in results.values() for panel in panels))
+                     "; ".join(parts) + ".", {"cases": cases}, panels)
 
 
 CLAIM = Claim(

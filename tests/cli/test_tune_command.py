@@ -29,6 +29,7 @@ def test_tune_writes_json_whose_recipe_lrkit_train_reproduces(tmp_path, capsys):
     (["--budget", "0.5"], "budget must be at least 1"),
     (["--optimizers", "adamm"], "optimizer 'adamm' is unknown"),
     (["--schedules", "cosin"], "unknown schedule 'cosin'"),
+    (["--workers", "0"], "workers must be >= 1"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(argv, message):
     result = subprocess.run([sys.executable, "-m", "lrkit", "tune", "cancer-logreg", *argv],

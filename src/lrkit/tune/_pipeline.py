@@ -43,7 +43,7 @@ def tune(
     """
     task_object = load_task(task) if isinstance(task, str) else task
     plan = make_plan(task_object.steps, budget, optimizers, schedules)
-    workers = workers or os.cpu_count() or 1
+    workers = (os.cpu_count() or 1) if workers is None else workers
     if workers < 1:
         raise TuneError(f"workers must be >= 1, got {workers}")
     if workers > 1 and not isinstance(task, str):

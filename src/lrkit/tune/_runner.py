@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+import os
+import signal
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -20,6 +22,12 @@ def _load(task: str) -> Task:
 
 def _task(task: Task | str) -> Task:
     return _load(task) if isinstance(task, str) else task
+
+
+def quiet_on_interrupt() -> None:
+    """Run in each worker: Ctrl-C (which reaches the whole process group) ends the worker at once
+    and silently, rather than with a traceback per worker; the parent keeps the runs that ended."""
+    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
 
 
 def _start(task: Task | str, recipe: Recipe, eval_every: int, pause_at: int | None,
@@ -43,7 +51,8 @@ class Runner:
         self.finished: dict[int, RunResult] = {}  # every run by index, as it last ended
         self.pool: Executor | None = None
         if workers > 1:
-            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=quiet_on_interrupt)
 
     def start(self, recipes: list[tuple[int, Recipe]], pause_at: int | None) -> dict[int, RunResult]:
         """Fresh runs of (index, recipe), paused at `pause_at` (None: run to the end)."""
@@ -73,5 +82,10 @@ class Runner:
         return result
 
     def close(self) -> None:
+        """Stop the workers. A Ctrl-C while they stop is not passed on: every run has ended by
+        then, and raising would lose them all."""
         if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
+            try:
+                self.pool.shutdown(cancel_futures=True)
+            except KeyboardInterrupt:
+                self.pool.shutdown(wait=False, cancel_futures=True)

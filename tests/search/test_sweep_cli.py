@@ -1,5 +1,6 @@
 """`lrkit sweep` as users run it: the table and JSON, one-line errors, a worker killed with
-SIGKILL and started again, and two workers sharing one study on a real PostgreSQL server."""
+SIGKILL and started again, Ctrl-C with workers, and two workers sharing one study on a real
+PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -57,24 +58,29 @@ def _complete(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
     return [t for t in study.get_trials() if t.state == TrialState.COMPLETE]
 
 
+def _midway(worker: subprocess.Popen, study_name: str, storage: str) -> dict[int, float]:
+    """Wait until the sweep has finished a trial and is running another; the finished trials'
+    values by number ({} if the sweep ended first)."""
+    deadline = time.monotonic() + 600  # generous: a loaded machine trains slowly
+    while time.monotonic() < deadline and worker.poll() is None:
+        time.sleep(0.5)
+        try:
+            study = optuna.load_study(study_name=study_name, storage=storage)
+        except KeyError:  # the study is not created yet
+            continue
+        if _complete(study) and any(t.state == TrialState.RUNNING for t in study.get_trials()):
+            return {t.number: t.value for t in _complete(study)}
+    return {}
+
+
 def test_a_worker_killed_mid_sweep_resumes_without_redoing_finished_trials(tmp_path):
     command = ["sweep", "mnist1d-mlp", "--strategy", "grid", "--lr", "0.0003,0.001,0.003,0.01",
                "--workers", "1", "--study", "killed", "--out", str(tmp_path)]
     storage = f"sqlite:///{tmp_path / 'sweep.db'}"
     worker = _lrkit(*command)
-    finished_before: dict[int, float] = {}
-    deadline = time.monotonic() + 600  # generous: a loaded machine trains slowly
-    while time.monotonic() < deadline and worker.poll() is None:
-        time.sleep(0.5)
-        try:
-            study = optuna.load_study(study_name="killed", storage=storage)
-        except KeyError:  # the study is not created yet
-            continue
-        running = [t for t in study.get_trials() if t.state == TrialState.RUNNING]
-        if _complete(study) and running:
-            finished_before = {t.number: t.value for t in _complete(study)}
-            os.kill(worker.pid, signal.SIGKILL)
-            break
+    finished_before = _midway(worker, "killed", storage)
+    if finished_before:
+        os.kill(worker.pid, signal.SIGKILL)
     worker.wait()
     assert worker.returncode == -signal.SIGKILL and finished_before, "the sweep ended before the kill"
 
@@ -87,6 +93,22 @@ def test_a_worker_killed_mid_sweep_resumes_without_redoing_finished_trials(tmp_p
     assert {t.number: t.value for t in complete if t.number in finished_before} == finished_before
     assert any(t.state == TrialState.FAIL for t in study.get_trials())  # the killed trial, retried
     assert len(json.loads(stdout)["trials"]) == 4
+
+
+def test_ctrl_c_stops_a_sweep_with_workers_in_one_line_and_keeps_its_finished_trials(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'sweep.db'}"
+    sweep = _lrkit("sweep", "mnist1d-mlp", "--strategy", "grid", "--lr", "0.0003,0.001,0.003,0.01,0.03,0.1",
+                   "--workers", "2", "--study", "stopped", "--out", str(tmp_path), start_new_session=True)
+    finished_before = _midway(sweep, "stopped", storage)
+    if finished_before:
+        os.killpg(sweep.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the sweep and its worker
+    _, stderr = sweep.communicate(timeout=120)
+    assert sweep.returncode == 130 and finished_before, "the sweep ended before the Ctrl-C"
+    # One line (after the bar's own line break off a terminal): no traceback from the sweep or its worker.
+    assert stderr.strip() == ("interrupted: the finished trials are kept in the study; run the same command "
+                              "again to resume")
+    study = optuna.load_study(study_name="stopped", storage=storage)
+    assert {t.number: t.value for t in _complete(study) if t.number in finished_before} == finished_before
 
 
 def test_two_workers_on_postgresql_do_every_planned_trial_exactly_once(postgres_url, tmp_path):

@@ -46,6 +46,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = str(error).replace("\n", " ")
         errors.print(f"[bold red]error:[/] {rich.markup.escape(message)}", highlight=False, soft_wrap=True)
         return 2
-    except KeyboardInterrupt:
-        errors.print("interrupted", highlight=False)
+    except KeyboardInterrupt as interrupt:
+        errors.print(str(interrupt) or "interrupted", highlight=False, soft_wrap=True)
         return 130

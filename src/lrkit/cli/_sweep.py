@@ -54,11 +54,14 @@ def run_command(args: argparse.Namespace, console: Console) -> int:
                   plateaus=(None, args.plateau) if args.plateau else (None,))
     task = load_task(args.task)  # a bad task fails here, before any worker starts
     workers = 1 if args.strategy == "descending" else args.workers
-    with progress_bar(f"{args.strategy} sweep on {task.name}") as callback:
-        result = sweep(args.task, space, args.strategy, trials=args.trials, confirm=args.confirm,
-                       workers=workers,
-                       storage=args.storage, study=args.study, out=args.out, seed=args.seed,
-                       callback=callback)
+    try:
+        with progress_bar(f"{args.strategy} sweep on {task.name}") as callback:
+            result = sweep(args.task, space, args.strategy, trials=args.trials, confirm=args.confirm,
+                           workers=workers, storage=args.storage, study=args.study, out=args.out,
+                           seed=args.seed, callback=callback)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt("interrupted: the finished trials are kept in the study; run the same "
+                                "command again to resume") from None
     return show(console, result.to_dict(), result_table(result), args.json)
 
 

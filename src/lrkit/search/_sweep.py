@@ -16,6 +16,7 @@ import sqlalchemy
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 
+from .._workers import children_ignore_interrupts, quiet_on_interrupt
 from ..events import Callback, Event, ignore
 from ..tasks import Task, load_task
 from ._attrs import PLANNED
@@ -172,8 +173,9 @@ def _run_pool(task: Task | str, task_object: Task, space: Space, plan: Plan, url
     context = multiprocessing.get_context("spawn")
     processes = [context.Process(target=worker_main, args=(task, space, plan, url, name, threads))
                  for _ in range(workers - 1)]
-    for process in processes:
-        process.start()
+    with children_ignore_interrupts():
+        for process in processes:
+            process.start()
     try:
         work(study, task_object, space, plan, threads=threads,
              on_trial=lambda: _report(study, plan, callback))
@@ -194,7 +196,9 @@ def _run_pool(task: Task | str, task_object: Task, space: Space, plan: Plan, url
 
 
 def worker_main(task: Task | str, space: Space, plan: Plan, url: str, name: str, threads: int) -> None:
-    """A worker process: join the study and run trials until the plan is done."""
+    """A worker process: join the study and run trials until the plan is done (a Ctrl-C ends it
+    silently; its trial is retried when the sweep is resumed)."""
+    quiet_on_interrupt()
     task_object = load_task(task) if isinstance(task, str) else task
     study = optuna.load_study(storage=open_storage(url), study_name=name, sampler=plan.sampler,
                               pruner=plan.pruner)

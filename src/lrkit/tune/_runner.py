@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
-import os
-import signal
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+from .._workers import children_ignore_interrupts, quiet_on_interrupt
 from ..tasks import Task, load_task
 from ..train import Recipe, RunResult, resume, run
 
@@ -22,12 +21,6 @@ def _load(task: str) -> Task:
 
 def _task(task: Task | str) -> Task:
     return _load(task) if isinstance(task, str) else task
-
-
-def quiet_on_interrupt() -> None:
-    """Run in each worker: Ctrl-C (which reaches the whole process group) ends the worker at once
-    and silently, rather than with a traceback per worker; the parent keeps the runs that ended."""
-    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
 
 
 def _start(task: Task | str, recipe: Recipe, eval_every: int, pause_at: int | None,
@@ -71,7 +64,8 @@ class Runner:
             for index, item in items:
                 results[index] = self._done(index, job(*args(index, item)))
             return results
-        futures = {self.pool.submit(job, *args(index, item)): index for index, item in items}
+        with children_ignore_interrupts():  # the pool starts its workers as jobs are submitted
+            futures = {self.pool.submit(job, *args(index, item)): index for index, item in items}
         for future in as_completed(futures):
             results[futures[future]] = self._done(futures[future], future.result())
         return results

@@ -74,6 +74,17 @@ def test_sha_runs_every_configuration_to_a_rung_and_the_best_third_on_to_the_nex
     assert result.cost == pytest.approx(sum(t.run.steps for t in result.trials) / budget)
 
 
+def test_sha_gives_twins_one_place_and_runs_the_leaders_twin_in_full(tmp_path):
+    space = Space(lrs=(1e-3, 1e-2, 1e-1, 1.0), optimizers=("momentum",), schedules=("constant", "cosine"))
+    result = _sweep(tmp_path, "sha", space, confirm=0)
+    budget = get_task(TASK).steps
+    for steps in (21, 63):  # constant and cosine from one rate have not parted yet: one place each
+        rates = [t.params["lr"] for t in result.trials if t.run.steps == steps]
+        assert rates and len(rates) == len(set(rates))
+    full = {(t.params["schedule"], t.params["lr"]) for t in result.trials if t.run.steps == budget}
+    assert full == {("constant", result.best.params["lr"]), ("cosine", result.best.params["lr"])}
+
+
 def test_finalists_are_retrained_in_full_on_another_seed_and_the_winner_is_the_best_mean(tmp_path):
     result = _sweep(tmp_path, "random", Space(lr_range=(1e-4, 1.0)), trials=6, confirm=3)
     searched = [t for t in result.trials if t.params["seed"] == 0]

@@ -1,5 +1,6 @@
 """What a worker enqueues when the queue runs dry: the next rung of synchronous halving, then a
-lower rate for each finalist that overfit, then the finalists' retraining on one more seed.
+lower rate for each finalist that overfit, then the leader's other schedules that halving could
+not tell from its own, then the finalists' retraining on one more seed.
 
 Workers that finish together may both enqueue the same stage. Rather than lock the study (Optuna
 has no compare-and-set), every stage trial has a key, and of two trials with the same key only
@@ -10,29 +11,33 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from typing import Any
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from ..train import RunResult
-from ._attrs import CONFIRM_SEED, CONFIRMED, PLANNED, RESCUED, RUN, RUNG
-from ._overfit import rescue
+from ._attrs import CONFIRM_SEED, CONFIRMED, EXTRA, PLANNED, RESCUED, RUN, RUNG, TWINNED
+from ._overfit import distance_at, rescue
 from ._plan import REDUCTION, Plan
 from ._space import Space
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+TWIN = 0.10  # two schedules are one candidate while their distances so far are within 10%
 
 
 def next_stage(study: optuna.Study, space: Space, plan: Plan) -> bool:
     """Enqueue the next stage of the plan, if any; False when the whole plan is done."""
-    return (promote(study, plan) or enqueue_rescues(study, plan)
+    return (promote(study, plan) or enqueue_rescues(study, plan) or enqueue_twins(study, plan)
             or enqueue_finalists(study, space, plan.confirm))
 
 
 def promote(study: optuna.Study, plan: Plan) -> bool:
     """Synchronous halving: once every trial of the last rung has run to that rung's step, the
-    best third of them (at least one) go on to the next rung, from scratch with the same seed."""
+    best third of them (at least one) go on to the next rung, from scratch with the same seed.
+    A trial whose twin (`twins`) ranked above it takes no place: the two have run the same rates
+    so far, so their readings are one piece of evidence, and the place goes to the next rate."""
     if not plan.staged:
         return False
     trials = study.get_trials(deepcopy=False)
@@ -45,11 +50,30 @@ def promote(study: optuna.Study, plan: Plan) -> bool:
         return False  # the last rung runs in full: halving is done
     if any(t.state not in FINISHED for t in current):
         return True  # another worker promoted already; its trials are on their way
-    scores = {t.number: t.intermediate_values.get(plan.rungs[rung], math.inf) for t in current}
+    step = plan.rungs[rung]
+    scores = {t.number: t.intermediate_values.get(step, math.inf) for t in current}
     ranked = sorted((t for t in current if math.isfinite(scores[t.number])), key=lambda t: scores[t.number])
-    for trial in ranked[: math.ceil(len(current) / REDUCTION)]:
+    runs = _runs(ranked)
+    kept: list[FrozenTrial] = []
+    for trial in ranked:
+        if len(kept) == math.ceil(len(current) / REDUCTION):
+            break
+        if not any(twins(runs[trial.number], runs[other.number], step) for other in kept):
+            kept.append(trial)
+    for trial in kept:
         study.enqueue_trial(_fixed(trial), user_attrs={PLANNED: True, RUNG: rung + 1})
     return bool(ranked)
+
+
+def twins(run: RunResult, other: RunResult, step: int) -> bool:
+    """Whether two runs differ only in their schedule and had travelled within `TWIN` of the same
+    distance (sum of rates) by `step`: constant and cosine from one rate, say, which part only
+    late in training."""
+    if run.recipe.schedule == other.recipe.schedule or replace(run.recipe, schedule=None) != replace(
+            other.recipe, schedule=None):
+        return False
+    near, far = sorted((distance_at(run, step), distance_at(other, step)))
+    return far > 0 and near >= (1 - TWIN) * far
 
 
 def enqueue_rescues(study: optuna.Study, plan: Plan) -> bool:
@@ -62,7 +86,7 @@ def enqueue_rescues(study: optuna.Study, plan: Plan) -> bool:
     last = len(plan.rungs)
     trials = [t for t in study.get_trials(deepcopy=False, states=FINISHED)
               if RUN in t.user_attrs and RUNG in t.user_attrs]
-    runs = {t.number: RunResult.from_dict(json.loads(t.user_attrs[RUN])) for t in trials}
+    runs = _runs(trials)
     stopped = {t.number: runs[t.number] for t in trials if t.user_attrs[RUNG] < last}
     chosen: dict[str, dict[str, Any]] = {}
     for trial in trials:
@@ -71,9 +95,48 @@ def enqueue_rescues(study: optuna.Study, plan: Plan) -> bool:
             config = _fixed(next(t for t in trials if stopped.get(t.number) is swap))
             chosen[json.dumps(config, sort_keys=True)] = config
     for config in chosen.values():
-        study.enqueue_trial(config, user_attrs={PLANNED: True, RUNG: last})
+        study.enqueue_trial(config, user_attrs={PLANNED: True, RUNG: last, EXTRA: True})
     study.set_user_attr(RESCUED, True)
     return bool(chosen)
+
+
+def enqueue_twins(study: optuna.Study, plan: Plan) -> bool:
+    """Once halving and its rescues are done: the other schedules of the best full run's
+    optimizer and rate that halving stopped as twins of it (they had run the same rates so far),
+    in full on the search seed, once per study, so the schedules meet where they differ; False
+    when there is none to run."""
+    if not plan.staged or study.user_attrs.get(TWINNED):
+        return False
+    chosen = _leaders_twins(study, len(plan.rungs), plan.rungs)
+    for config in chosen:
+        study.enqueue_trial(config, user_attrs={PLANNED: True, RUNG: len(plan.rungs), EXTRA: True})
+    study.set_user_attr(TWINNED, True)
+    return bool(chosen)
+
+
+def _leaders_twins(study: optuna.Study, last: int, rungs: tuple[int, ...]) -> list[dict[str, Any]]:
+    """The configurations of the best full run's twins, best reading first. With the rescues they
+    are at most as many as halving's finalists, so sha stays within a quarter of a one-seed grid."""
+    trials = [t for t in study.get_trials(deepcopy=False, states=FINISHED)
+              if RUN in t.user_attrs and RUNG in t.user_attrs]
+    full = [t for t in trials if t.user_attrs[RUNG] == last]
+    room = sum(-1 if t.user_attrs.get(EXTRA) else 1 for t in full)
+    complete = [t for t in full if t.state == TrialState.COMPLETE]
+    if room <= 0 or not complete:
+        return []
+    leader = min(complete, key=lambda t: t.value)
+    runs = _runs(trials)
+    leader_at = {t.user_attrs[RUNG]: runs[t.number] for t in trials if _fixed(t) == _fixed(leader)}
+    stopped: dict[str, FrozenTrial] = {}  # every configuration at the last rung it reached
+    for trial in sorted(trials, key=lambda t: t.user_attrs[RUNG]):
+        stopped[json.dumps(_fixed(trial), sort_keys=True)] = trial
+
+    def twin_of_leader(trial: FrozenTrial) -> bool:
+        rung = trial.user_attrs[RUNG]
+        return rung != last and rung in leader_at and twins(runs[trial.number], leader_at[rung], rungs[rung])
+
+    chosen = sorted(filter(twin_of_leader, stopped.values()), key=lambda t: runs[t.number].val_loss)
+    return [_fixed(trial) for trial in chosen[:room]]
 
 
 def enqueue_finalists(study: optuna.Study, space: Space, count: int) -> bool:
@@ -99,6 +162,11 @@ def duplicate(study: optuna.Study, trial: optuna.trial.Trial) -> bool:
     mine = next(t for t in trials if t.number == trial.number)
     key = _key(mine)
     return any(t.number < mine.number and t.state != TrialState.FAIL and _key(t) == key for t in trials)
+
+
+def _runs(trials: list[FrozenTrial]) -> dict[int, RunResult]:
+    """Each trial's stored run, by trial number."""
+    return {t.number: RunResult.from_dict(json.loads(t.user_attrs[RUN])) for t in trials}
 
 
 def _fixed(trial: FrozenTrial) -> dict[str, Any]:

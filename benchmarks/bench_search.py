@@ -9,7 +9,7 @@ same way. The grid is the oracle itself: 44 runs per seed, the
 cost BENCHMARKS.md gives it, against which the strategies (searching on one seed) are set. Last,
 one sweep timed with 1 and with 2 workers.
 
-    python benchmarks/bench_search.py [--strategies sha,tpe] [--no-speedup] [TASK ...]
+    python benchmarks/bench_search.py [--strategies sha,tpe] [--no-speedup] [--held-out | TASK ...]
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from oracle import LEARNING_TASKS, RATES, load
+from oracle import HELD_OUT, LEARNING_TASKS, RATES, cache_key, load
 from rich.console import Console
 from rich.table import Table
 
 from lrkit.search import Space, sweep
-from lrkit.tasks import get_task
+from lrkit.tasks import load_task
 from lrkit.train import Recipe, run
 
 STRATEGIES = {"sha": None, "asha": None, "hyperband": None, "descending": None, "tpe": 12}  # name -> trials
@@ -62,7 +62,7 @@ def score(task_name: str, params: dict[str, Any] | None, seed: int) -> float:
     if params is None:
         return math.inf
     recipe = Recipe(params["optimizer"], params["lr"], params["schedule"], params["plateau"], seed=seed)
-    result = run(get_task(task_name), recipe)
+    result = run(load_task(task_name), recipe)
     return math.inf if result.diverged else result.val_loss
 
 
@@ -85,7 +85,7 @@ def measure(task_name: str, oracle: dict[str, Any], strategies: list[str], pool:
             "random_ratio": scored(task_name, baseline["params"], pool) / oracle["val_loss"],
             "random_cost": baseline["cost"], "params": found["params"],
         }
-        console.print(f"[dim]{task_name} {strategy}: ratio {rows[strategy]['ratio']:.3f} at cost "
+        console.print(f"[dim]{cache_key(task_name)} {strategy}: ratio {rows[strategy]['ratio']:.3f} at cost "
                       f"{rows[strategy]['cost']:.1f} ({found['seconds']:.0f} s)[/dim]")
     return rows
 
@@ -118,7 +118,7 @@ def main(task_names: list[str], strategies: list[str], timed: bool) -> None:
             row = rows[strategy]
             cells += [f"{row['ratio']:.2f} ({row['cost']:.1f})",
                       f"{row['random_ratio']:.2f} ({row['random_cost']:.1f})"]
-        table.add_row(name, *cells)
+        table.add_row(cache_key(name), *cells)
     console.print(table)
 
     summary = Table(title=f"summary over tasks (grid = the oracle: ratio 1.00 at cost {GRID_COST} per seed)")
@@ -149,7 +149,9 @@ def _geomean(values: list[float]) -> float:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("tasks", nargs="*", default=LEARNING_TASKS)
+    parser.add_argument("tasks", nargs="*", help="built-in names or file.py:function (default: the built-in "
+                        "learning tasks)")
+    parser.add_argument("--held-out", action="store_true", help="the task files of held_out/ instead")
     parser.add_argument("--strategies", default=",".join(STRATEGIES), help="comma-separated")
     parser.add_argument("--no-speedup", dest="timed", action="store_false",
                         help="skip the 1 vs 2 workers timing")
@@ -158,4 +160,4 @@ if __name__ == "__main__":
     unknown = sorted(set(chosen) - set(STRATEGIES))
     if unknown:
         parser.error(f"unknown strategies {unknown}; choose from {list(STRATEGIES)}")
-    main(arguments.tasks, chosen, arguments.timed)
+    main(arguments.tasks or (HELD_OUT if arguments.held_out else LEARNING_TASKS), chosen, arguments.timed)

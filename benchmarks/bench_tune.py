@@ -24,7 +24,7 @@ from typing import Any
 
 import matplotlib
 from bench_finder import ANCHORS, TLF_METHODS, final_loss, geomean, torch_lr_finder
-from oracle import LEARNING_TASKS, cache_key, load
+from oracle import HELD_OUT, LEARNING_TASKS, cache_key, load
 from rich.console import Console
 from rich.table import Table
 
@@ -37,9 +37,6 @@ SEARCH_SEED, SCORE_SEEDS = 0, (2, 3)
 BUDGETS = (1.0, 2.0, 3.0, 4.0)  # the 1, 2 and 4, and 3: the default budget
 ANCHOR_CACHE = Path(__file__).with_name("anchors.json")
 PROFILE = Path(__file__).parent.parent / "docs" / "img" / "tune_profile.png"
-# Task files written by hand (held_out/README.md), scored with --held-out instead of the built-in tasks.
-HELD_OUT = [f"{Path(__file__).parent / 'held_out' / name}.py:make_task" for name in ("wine", "iris", "moons",
-                                                                                     "friedman")]
 ANCHOR_METHODS = ("adam 1e-3", *TLF_METHODS, "prodigy", "dadapt-adam", "schedulefree-adamw", "dog")
 
 

@@ -4,12 +4,13 @@ falls, not a noisy bounce or a blow-up), and the lower rate finished in its plac
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from fake_runs import make_run
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lrkit.search._overfit import full_distance, overfit_from, rescue
+from lrkit.search._overfit import ended_above_best, full_distance, overfit_from, rescue
 from lrkit.train import Evaluation
 
 CLIMBING = [2.0, 1.5, 1.2, 1.0, 0.9, 0.92, 0.95, 1.0, 1.1]  # lowest 0.9 at step 50, then up 22%
@@ -22,6 +23,13 @@ def test_a_steady_climb_while_training_loss_falls_is_overfitting():
 def test_a_bounce_is_not_overfitting():
     bouncing = [2.0, 1.5, 1.2, 1.0, 0.9, 1.1, 0.95, 1.2, 1.0]  # up and down around its lowest
     assert overfit_from(make_run(0.01, bouncing)) is None
+
+
+def test_a_finished_run_that_ended_10_percent_above_its_lowest_went_past_its_best_point():
+    bouncing = [2.0, 1.5, 1.2, 1.0, 0.9, 1.1, 0.95, 1.2, 1.0]  # ends 11% above its lowest, no climb
+    assert ended_above_best(make_run(0.01, bouncing)) == Evaluation(50, 0.9, None)
+    assert ended_above_best(make_run(0.01, [*bouncing[:-1], 0.98])) is None  # 9% above: still at its best
+    assert ended_above_best(replace(make_run(0.01, [2.0, 1.0, math.inf]), diverged_at=25)) is None
 
 
 def test_a_climb_of_the_training_loss_too_is_instability_not_overfitting():

@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 
 import optuna
+import pytest
 from fake_runs import make_run
 from optuna.distributions import CategoricalDistribution
 from optuna.trial import TrialState, create_trial
 
 from lrkit.search import Space
 from lrkit.search._attrs import EXTRA, PLANNED, RUN, RUNG
-from lrkit.search._overfit import rescue
+from lrkit.search._overfit import ended_above_best, rescue
 from lrkit.search._plan import make_plan
 from lrkit.search._stages import enqueue_rescues, enqueue_twins, next_stage, promote, twins
 
@@ -23,6 +24,8 @@ TWO_SCHEDULES = Space(lrs=RATES, optimizers=("adam",), schedules=("constant", "c
 # A full run of 27 evaluations whose validation loss bottoms at step 90 and climbs to the end.
 OVERFIT = [2.0, 1.5, 1.2, 1.0, 0.95, 0.92, 0.9, 0.9, 0.89] + [0.9 + 0.02 * k for k in range(1, 19)]
 STEADY = [2.0 / (1 + k) for k in range(27)]
+# Lowest at step 90, then up and down at too high a rate, ending 20% above: no steady climb.
+BOUNCED = OVERFIT[:9] + [0.95, 1.2] * 9
 
 
 def _add(study: optuna.Study, lr: float, val: list[float], rung: int, schedule: str = "cosine",
@@ -48,12 +51,14 @@ def _halved(finalist: list[float]) -> optuna.Study:
     return study
 
 
-def test_an_overfitting_finalist_gets_the_rescued_lower_rate_in_full_once():
-    study = _halved(OVERFIT)
+@pytest.mark.parametrize("finalist", [OVERFIT, BOUNCED], ids=["overfit", "bounced"])
+def test_a_finalist_past_its_best_point_gets_the_rescued_lower_rate_in_full_once(finalist):
+    study = _halved(finalist)
     plan = make_plan("sha", SPACE, 270, None, 0, confirm=0)
     assert plan.rungs == (10, 30, 90)
     stopped = [make_run(lr, [2.0]) for lr in (0.0003, 0.001, 0.003)]
-    expected = rescue(make_run(0.01, OVERFIT), stopped).recipe.lr
+    run = make_run(0.01, finalist)
+    expected = rescue(run, stopped, ended_above_best(run)).recipe.lr
     assert expected < 0.01
     assert enqueue_rescues(study, plan)
     waiting = study.get_trials(states=(TrialState.WAITING,))
@@ -81,6 +86,7 @@ def test_constant_and_cosine_from_one_rate_are_twins_until_cosine_has_decayed():
     assert not twins(constant, cosine, 270)  # by the end cosine has travelled half as far
     assert not twins(cosine, cosine, 10)  # the same configuration is not its own twin
     assert not twins(make_run(0.003, [1.0] * 27, schedule="constant"), cosine, 10)  # another rate
+    assert twins(make_run(0.0105, [1.0] * 27), cosine, 90)  # a rate within 10% that a range drew beside it
     assert not twins(make_run(0.01, [1.0] * 27, optimizer="momentum"), cosine, 10)  # another optimizer
 
 

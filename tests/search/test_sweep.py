@@ -64,18 +64,25 @@ def test_sha_runs_every_configuration_to_a_rung_and_the_best_third_on_to_the_nex
     budget = get_task(TASK).steps  # 200: rungs at 7, 21 and 63 steps, then the full run
     by_rung = [[t for t in result.trials if t.run.steps == steps or (t.state == "diverged" and rung == 0)]
                for rung, steps in enumerate((7, 21, 63, budget))]
-    assert [len(trials) for trials in by_rung] == [12, 4, 2, 1]
-    for judged, promoted in itertools.pairwise(by_rung):
+    assert [len(trials) for trials in by_rung[:3]] == [12, 4, 2]
+    for judged, promoted in itertools.pairwise(by_rung[:3]):
         scores = {t.config: t.run.val_loss for t in judged if t.state != "diverged"}
         assert {t.config for t in promoted} == set(sorted(scores, key=scores.__getitem__)[: len(promoted)])
-    assert result.best.state == "complete" and result.best.config == by_rung[-1][0].config
+    finalist = min(by_rung[2], key=lambda t: t.run.val_loss)
+    full = by_rung[3]
+    assert finalist.config in {t.config for t in full}
+    rescued = [t.params for t in full if t.config != finalist.config]  # a lower rate if it went past its best
+    assert len(rescued) <= 1 and all(p["optimizer"] == finalist.params["optimizer"]
+                                     and p["lr"] < finalist.params["lr"] for p in rescued)
+    assert result.best.state == "complete" and result.best is min(full, key=lambda t: t.run.val_loss)
     trained = [(t.config, t.run.steps) for t in result.trials]
     assert len(trained) == len(set(trained))  # no stage trained twice, even by two workers
     assert result.cost == pytest.approx(sum(t.run.steps for t in result.trials) / budget)
 
 
 def test_sha_gives_twins_one_place_and_runs_the_leaders_twin_in_full(tmp_path):
-    space = Space(lrs=(1e-3, 1e-2, 1e-1, 1.0), optimizers=("momentum",), schedules=("constant", "cosine"))
+    # Low rates of Adam: the finalist ends at its lowest, so no rescue takes the place beside it.
+    space = Space(lrs=(1e-4, 3e-4, 1e-3, 3e-3), optimizers=("adam",), schedules=("constant", "cosine"))
     result = _sweep(tmp_path, "sha", space, confirm=0)
     budget = get_task(TASK).steps
     for steps in (21, 63):  # constant and cosine from one rate have not parted yet: one place each

@@ -9,6 +9,7 @@ from ..train import Evaluation, RunResult
 from ._groups import group_of
 
 RISE = 1.05  # the latest validation loss 5% above the run's own lowest...
+SETTLE = 1.10  # a finished run that ended 10% above its own lowest went past its best point
 CLIMB = 3  # ...after rising at each of the last 3 evaluations: a steady climb, not a noisy bounce
 
 
@@ -43,11 +44,22 @@ def full_distance(run: RunResult, lr: float) -> float:
     return lr / recipe.lr * math.fsum(recipe.build_schedule(run.budget).values(run.budget))
 
 
-def rescue(run: RunResult, others: list[RunResult]) -> RunResult | None:
+def ended_above_best(run: RunResult) -> Evaluation | None:
+    """A finished run's best evaluation when the run ended `SETTLE` times above it, by a steady
+    climb or not: it was trained past its best point at that rate. None otherwise."""
+    finite = [evaluation for evaluation in run.evaluations if math.isfinite(evaluation.val_loss)]
+    if run.diverged or not finite:
+        return None
+    best = min(finite, key=lambda evaluation: evaluation.val_loss)
+    return best if run.val_loss > SETTLE * best.val_loss else None
+
+
+def rescue(run: RunResult, others: list[RunResult], best: Evaluation | None = None) -> RunResult | None:
     """Among `others` (stopped runs of the same optimizer and schedule at lower rates), the one
-    whose full run would travel as far as `run` had when its validation loss was lowest: the
-    rate whose best point falls at the end of training. None if `run` is not overfitting."""
-    best = overfit_from(run)
+    whose full run would travel as far as `run` had at `best` (default: where its validation
+    loss was lowest, if it is overfitting): the rate whose best point falls at the end of
+    training. None if there is no such point."""
+    best = best or overfit_from(run)
     if best is None:
         return None
     target = distance_at(run, best.step)

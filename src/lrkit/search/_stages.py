@@ -19,12 +19,12 @@ from optuna.trial import FrozenTrial, TrialState
 
 from ..train import RunResult
 from ._attrs import CONFIRM_SEED, CONFIRMED, EXTRA, PLANNED, RESCUED, RUN, RUNG, TWINNED
-from ._overfit import distance_at, rescue
+from ._overfit import distance_at, ended_above_best, rescue
 from ._plan import REDUCTION, Plan
 from ._space import Space
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
-TWIN = 0.10  # two schedules are one candidate while their distances so far are within 10%
+TWIN = 0.10  # two runs are one candidate while their rates and distances so far are within 10%
 
 
 def next_stage(study: optuna.Study, space: Space, plan: Plan) -> bool:
@@ -66,21 +66,28 @@ def promote(study: optuna.Study, plan: Plan) -> bool:
 
 
 def twins(run: RunResult, other: RunResult, step: int) -> bool:
-    """Whether two runs differ only in their schedule and had travelled within `TWIN` of the same
-    distance (sum of rates) by `step`: constant and cosine from one rate, say, which part only
-    late in training."""
-    if run.recipe.schedule == other.recipe.schedule or replace(run.recipe, schedule=None) != replace(
-            other.recipe, schedule=None):
+    """Whether two runs had run the same rates so far: the same but for the schedule and a rate
+    within `TWIN`, and within `TWIN` of the same distance (sum of rates) by `step`. Constant and
+    cosine from one rate are twins until cosine has decayed; so are two rates of one schedule
+    that a range put side by side."""
+    if run.recipe == other.recipe or replace(run.recipe, schedule=None, lr=1.0) != replace(
+            other.recipe, schedule=None, lr=1.0):
         return False
-    near, far = sorted((distance_at(run, step), distance_at(other, step)))
+    return all(_within_twin(a, b) for a, b in ((run.recipe.lr, other.recipe.lr),
+                                                 (distance_at(run, step), distance_at(other, step))))
+
+
+def _within_twin(a: float, b: float) -> bool:
+    near, far = sorted((a, b))
     return far > 0 and near >= (1 - TWIN) * far
 
 
 def enqueue_rescues(study: optuna.Study, plan: Plan) -> bool:
-    """Once halving is done: for each finalist whose full run overfit, the lower rate of its
-    optimizer and schedule that halving stopped and whose full run would travel as far as the
-    finalist had at its lowest validation loss (`rescue`), in full, once per study. Its best point
-    falls at the end of training, where a run is scored; False when there is none to run."""
+    """Once halving is done: for each finalist whose full run ended 10% above its own lowest
+    validation loss (overfitting, or bouncing at too high a rate: `ended_above_best`), the lower
+    rate of its optimizer and schedule that halving stopped and whose full run would travel as far
+    as the finalist had at its lowest (`rescue`), in full, once per study. Its best point falls at
+    the end of training, where a run is scored; False when there is none to run."""
     if not plan.staged or study.user_attrs.get(RESCUED):
         return False
     last = len(plan.rungs)
@@ -89,8 +96,9 @@ def enqueue_rescues(study: optuna.Study, plan: Plan) -> bool:
     runs = _runs(trials)
     stopped = {t.number: runs[t.number] for t in trials if t.user_attrs[RUNG] < last}
     chosen: dict[str, dict[str, Any]] = {}
-    for trial in trials:
-        swap = rescue(runs[trial.number], list(stopped.values())) if trial.user_attrs[RUNG] == last else None
+    for trial in (t for t in trials if t.user_attrs[RUNG] == last):
+        run = runs[trial.number]
+        swap = rescue(run, list(stopped.values()), ended_above_best(run))
         if swap is not None:
             config = _fixed(next(t for t in trials if stopped.get(t.number) is swap))
             chosen[json.dumps(config, sort_keys=True)] = config
@@ -133,7 +141,9 @@ def _leaders_twins(study: optuna.Study, last: int, rungs: tuple[int, ...]) -> li
 
     def twin_of_leader(trial: FrozenTrial) -> bool:
         rung = trial.user_attrs[RUNG]
-        return rung != last and rung in leader_at and twins(runs[trial.number], leader_at[rung], rungs[rung])
+        if rung == last or rung not in leader_at or _fixed(trial)["schedule"] == _fixed(leader)["schedule"]:
+            return False  # (a rate of the leader's own schedule beside it would retrace its run)
+        return twins(runs[trial.number], leader_at[rung], rungs[rung])
 
     chosen = sorted(filter(twin_of_leader, stopped.values()), key=lambda t: runs[t.number].val_loss)
     return [_fixed(trial) for trial in chosen[:room]]

@@ -9,8 +9,8 @@ from ..train import Evaluation, RunResult
 from ._groups import group_of
 
 RISE = 1.05  # the latest validation loss 5% above the run's own lowest...
-SETTLE = 1.10  # a finished run that ended 10% above its own lowest went past its best point
 CLIMB = 3  # ...after rising at each of the last 3 evaluations: a steady climb, not a noisy bounce
+SETTLE = 1.10  # a finished run that ended 10% above its own lowest went past its best point
 
 
 def overfit_from(run: RunResult) -> Evaluation | None:

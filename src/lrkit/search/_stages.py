@@ -83,16 +83,16 @@ def _within_twin(a: float, b: float) -> bool:
 
 
 def enqueue_rescues(study: optuna.Study, plan: Plan) -> bool:
-    """Once halving is done: for each finalist whose full run ended 10% above its own lowest
-    validation loss (overfitting, or bouncing at too high a rate: `ended_above_best`), the lower
-    rate of its optimizer and schedule that halving stopped and whose full run would travel as far
-    as the finalist had at its lowest (`rescue`), in full, once per study. Its best point falls at
-    the end of training, where a run is scored; False when there is none to run."""
+    """Once halving is done: for each finalist whose full run went past its best point (ended 10%
+    above its own lowest validation loss, climbing or bouncing: `ended_above_best`; or overfit by
+    tune's steady-climb rule), the lower rate of its optimizer and schedule that halving stopped
+    and whose full run would travel as far as the finalist had at its lowest (`rescue`), in full,
+    once per study. Its best point falls at the end of training, where a run is scored; False
+    when there is none to run."""
     if not plan.staged or study.user_attrs.get(RESCUED):
         return False
     last = len(plan.rungs)
-    trials = [t for t in study.get_trials(deepcopy=False, states=FINISHED)
-              if RUN in t.user_attrs and RUNG in t.user_attrs]
+    trials = _halving_trials(study)
     runs = _runs(trials)
     stopped = {t.number: runs[t.number] for t in trials if t.user_attrs[RUNG] < last}
     chosen: dict[str, dict[str, Any]] = {}
@@ -125,8 +125,7 @@ def enqueue_twins(study: optuna.Study, plan: Plan) -> bool:
 def _leaders_twins(study: optuna.Study, last: int, rungs: tuple[int, ...]) -> list[dict[str, Any]]:
     """The configurations of the best full run's twins, best reading first. With the rescues they
     are at most as many as halving's finalists, so sha stays within a quarter of a one-seed grid."""
-    trials = [t for t in study.get_trials(deepcopy=False, states=FINISHED)
-              if RUN in t.user_attrs and RUNG in t.user_attrs]
+    trials = _halving_trials(study)
     full = [t for t in trials if t.user_attrs[RUNG] == last]
     room = sum(-1 if t.user_attrs.get(EXTRA) else 1 for t in full)
     complete = [t for t in full if t.state == TrialState.COMPLETE]
@@ -172,6 +171,12 @@ def duplicate(study: optuna.Study, trial: optuna.trial.Trial) -> bool:
     mine = next(t for t in trials if t.number == trial.number)
     key = _key(mine)
     return any(t.number < mine.number and t.state != TrialState.FAIL and _key(t) == key for t in trials)
+
+
+def _halving_trials(study: optuna.Study) -> list[FrozenTrial]:
+    """Every finished trial of halving (its rungs, rescues and twins) that trained."""
+    return [t for t in study.get_trials(deepcopy=False, states=FINISHED)
+            if RUN in t.user_attrs and RUNG in t.user_attrs]
 
 
 def _runs(trials: list[FrozenTrial]) -> dict[int, RunResult]:

@@ -105,21 +105,20 @@ class PgServer:
 
     def create_database(self, name: str) -> None:
         """CREATE DATABASE over TCP, as the superuser initdb made."""
-        import psycopg2
+        import psycopg
 
-        conn = psycopg2.connect(host="127.0.0.1", port=self.port, user=PG_USER, dbname="postgres")
-        try:
-            conn.autocommit = True  # CREATE DATABASE cannot run inside a transaction
-            with conn.cursor() as cur:
-                cur.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            conn.close()
+        # CREATE DATABASE cannot run inside a transaction, hence autocommit.
+        with psycopg.connect(host="127.0.0.1", port=self.port, user=PG_USER, dbname="postgres",
+                             autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 @pytest.fixture(scope="session")
 def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """SQLAlchemy URL of an empty database on a private PostgreSQL server, stopped after the session."""
-    pytest.importorskip("psycopg2", reason="pip install psycopg2-binary (it is in the dev extra)")
+    """The URL of an empty database on a private PostgreSQL server, stopped after the session.
+
+    Spelled `postgresql://` as README and `--help` show it, with the driver `lrkit[postgres]` installs."""
+    pytest.importorskip("psycopg", reason="pip install 'lrkit[postgres]' (the dev extra has it)")
     bindir = find_pg_bindir()
     if bindir is None:
         pytest.skip("PostgreSQL server (initdb, pg_ctl) not found; run `make test` as root to install it")
@@ -141,7 +140,7 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         server.start()
         server.create_database(PG_DATABASE)
-        yield f"postgresql+psycopg2://{PG_USER}@127.0.0.1:{server.port}/{PG_DATABASE}"
+        yield f"postgresql://{PG_USER}@127.0.0.1:{server.port}/{PG_DATABASE}"
     finally:
         server.stop()
         if run_as is not None:

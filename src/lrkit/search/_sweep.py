@@ -97,6 +97,7 @@ def _default_storage(out: Path) -> str:
 def open_storage(url: str) -> RDBStorage:
     """An RDB storage with heartbeats, so a trial whose worker died is retried, not lost."""
     engine = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {"pool_pre_ping": True}
+    _check_driver(url)
     try:
         with quiet_optuna():
             storage = RDBStorage(url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_SECONDS,
@@ -107,6 +108,21 @@ def open_storage(url: str) -> RDBStorage:
     if url.startswith("sqlite"):
         _serialise_sqlite_writers(storage.engine)
     return storage
+
+
+def _check_driver(url: str) -> None:
+    """Name the missing database driver and the extra that installs it, before SQLAlchemy's long error."""
+    try:
+        dialect = sqlalchemy.engine.make_url(url).get_dialect()
+    except Exception:  # not a URL at all: RDBStorage's own message says so
+        return
+    try:
+        dialect.import_dbapi()
+    except ImportError as error:
+        fix = ("pip install 'lrkit[postgres]'" if dialect.name == "postgresql" and dialect.driver == "psycopg"
+               else f"install the Python package that provides {error.name!r}")
+        raise SearchError(f"the storage {url!r} needs the {dialect.name} driver {dialect.driver!r}, which is "
+                          f"not installed: {fix}") from None
 
 
 def _serialise_sqlite_writers(engine: sqlalchemy.Engine) -> None:

@@ -13,6 +13,7 @@ from types import ModuleType
 from typing import Any
 
 from lrkit.tasks._builtin import get_task
+from lrkit.tasks._same_data import seeded
 from lrkit.tasks._task import Task, TaskError
 
 _module_ids = itertools.count()
@@ -61,7 +62,8 @@ def _load_from_file(file: str, function: str) -> Task:
     path = Path(file).expanduser()
     if not path.is_file():
         raise TaskError(f"task file {file} not found (looked for {path.resolve()})")
-    with _importable(path.parent):
+    # Seeded, so data drawn at random (at import or in the function) is the same in every process.
+    with _importable(path.parent), seeded():
         return _call_factory(_import_file(path), file, function)
 
 
@@ -90,7 +92,10 @@ def load_task(ref: str) -> Task:
     """The task named by `ref`: a built-in name (see `builtin_tasks()`) or `path/to/file.py:func`.
 
     A file reference is imported under a unique module name and `func()` is called with no
-    arguments; it must return a `Task`. Every failure raises a one-line `TaskError`.
+    arguments; it must return a `Task`. Both run with python's `random`, numpy's global generator
+    and torch's (CPU and CUDA) seeded with 0, so unseeded random data is the same in every
+    process and every run; the caller's random state is put back afterwards. Every failure
+    raises a one-line `TaskError`.
     """
     if ":" in ref:
         file, _, function = ref.rpartition(":")

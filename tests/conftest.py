@@ -1,0 +1,33 @@
+"""Hypothesis profiles, chosen with HYPOTHESIS_PROFILE.
+
+`default`: the same examples on every run (derandomized, no example database), so a change can
+only fail a property test through what it changed; a failure prints the blob that replays it.
+`explore`: fresh random examples, ten times as many, to hunt for bugs; the seed is printed in
+the header and `--hypothesis-seed=N` replays a run.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+import pytest
+from hypothesis import settings
+
+settings.register_profile("default", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, database=None, print_blob=True, max_examples=1000)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "default")
+settings.load_profile(PROFILE)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    # Before Hypothesis' plugin reads it: a seed drawn here can be printed, one it draws cannot.
+    if PROFILE == "explore" and config.getoption("hypothesis_seed", None) is None:
+        config.option.hypothesis_seed = str(random.SystemRandom().randrange(2**32))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    seed = config.getoption("hypothesis_seed", None)
+    replay = f", seed {seed} (replay: --hypothesis-seed={seed})" if seed is not None else ""
+    return f"hypothesis profile {PROFILE!r}{replay}"

@@ -230,3 +230,44 @@ def compositions(finite: bool = False, depth: int = 2) -> st.SearchStrategy[S.Sc
     inner = schedules(finite, depth - 1)
     inner_finite = schedules(True, depth - 1)
     return st.one_of(warmups(inner), scaled(inner), joins(inner_finite, inner))
+
+
+# Fields counted in steps, by schedule type; each is stretched by the same factor (lists too).
+# A type's fractions (pct_start, start, decay rates) keep their meaning, so the shape stays valid.
+_STEP_FIELDS = {
+    "constant": ("steps",), "step": ("step_size", "steps"), "multistep": ("milestones", "steps"),
+    "exponential": ("decay_steps", "steps"), "inverse_time": ("decay_steps", "steps"),
+    "polynomial": ("steps",), "linear": ("steps",), "cosine": ("steps",),
+    "cosine_restarts": ("period", "steps"), "cyclic": ("up", "down", "steps"), "one_cycle": ("steps",),
+    "wsd": ("steps", "warmup", "decay"), "inverse_sqrt": ("warmup", "timescale", "steps"),
+    "piecewise": ("boundaries", "steps"), "warmup": ("steps",),
+}
+
+
+def _stretch_dict(data: dict, factor: int) -> dict:
+    out = dict(data)
+    for key in _STEP_FIELDS.get(data["type"], ()):
+        value = out.get(key)
+        if isinstance(value, list):
+            out[key] = [item * factor for item in value]
+        elif value is not None:
+            out[key] = value * factor
+    for key in ("target", "schedule"):
+        if key in out:
+            out[key] = _stretch_dict(out[key], factor)
+    if "pieces" in out:
+        out["pieces"] = [_stretch_dict(piece, factor) for piece in out["pieces"]]
+    return out
+
+
+@st.composite
+def long_schedules(draw, max_factor: int = 300) -> S.Schedule:
+    """Any schedule of `schedules()` with every length in it `factor` times longer (up to
+    tens of thousands of steps), where step-dependent powers and cosines reach far from 0."""
+    schedule = draw(schedules())
+    factor = draw(st.integers(2, max_factor))
+    try:
+        return S.Schedule.from_dict(_stretch_dict(schedule.to_dict(), factor))
+    except ScheduleError:  # a rising rate that overflows over the longer horizon
+        assume(False)
+        raise

@@ -222,6 +222,15 @@ def test_one_cycle_bounds_hold_for_factors_below_one(div_factor: float, final_di
     assert values.max() == pytest.approx(high, rel=1e-12)
 
 
+def test_triangular2_goes_on_at_base_lr_where_its_halvings_leave_the_float_range() -> None:
+    # The peak of cycle c (at step 4c - 2) is 0.1 + 0.9 / 2 ** (c - 1); torch's 1 / 2.0 ** (c - 1)
+    # raised OverflowError from cycle 1026 on.
+    schedule = S.cyclic(0.1, 1.0, 2, mode="triangular2")
+    assert schedule(6) == 0.1 + 0.9 / 2
+    assert schedule(4 * 1026 - 2) == 0.1
+    assert schedule.values(4 * 1026)[-2] == 0.1
+
+
 # -- flags, names in messages, phases -------------------------------------------------------
 def test_a_bad_decay_rate_is_named_decay_rate() -> None:
     with pytest.raises(ScheduleError, match="decay_rate"):

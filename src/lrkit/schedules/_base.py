@@ -2,7 +2,8 @@
 
 Each schedule states its formula once, in `_rate(t, ops)`. `ops` is either the scalar namespace
 (Python's `math`, fast for one step) or the array namespace (NumPy, for `values(n)`), so the
-per-step call and the vectorised preview can never disagree.
+per-step call and the vectorised preview evaluate the same expression in the same order and agree
+to the last bit.
 """
 
 from __future__ import annotations
@@ -48,17 +49,33 @@ def _where_scalar(condition: bool, yes: float, no: float) -> float:
     return yes if condition else no
 
 
+def _elementwise(function: Callable[..., float], nin: int) -> Callable[..., np.ndarray]:
+    """`function` of `math` applied to each element, as a float64 array. NumPy's own `np.cos` and
+    `np.power` are other implementations (SIMD kernels) that may round the last bit differently
+    from the C library's, which the per-step call uses; this calls the very same function."""
+    ufunc = np.frompyfunc(function, nin, 1)
+
+    def apply(*args: Any) -> np.ndarray:
+        return np.asarray(ufunc(*args), dtype=np.float64)
+
+    return apply
+
+
+# Both namespaces compute with the same functions of the C library where rounding can differ:
+# `cos` and `pow` (write `ops.pow(base, exponent)` for a float raised to a step-dependent power,
+# never `**`, which NumPy evaluates with its own kernel). `sqrt`, `floor`, `minimum`, `maximum`
+# and + - * / are exactly rounded by IEEE 754 in both, so NumPy's fast versions are used.
 # `select(t, boundaries, pieces)` evaluates only the piece each step falls in (piece i covers
 # boundaries[i-1] <= t < boundaries[i]), so a phase's formula never sees steps outside its phase.
 # A piece is a callable `(t, ops)`; schedules build theirs once, in `_check`, since the per-step
 # call is on the training loop's hot path.
 SCALAR_OPS = SimpleNamespace(
-    cos=math.cos, exp=math.exp, log=math.log, sqrt=math.sqrt, floor=math.floor,
+    cos=math.cos, pow=math.pow, sqrt=math.sqrt, floor=math.floor,
     minimum=min, maximum=max, where=_where_scalar, select=_select_scalar,
     count=bisect.bisect_right, take=lambda items, index: items[index],
 )
 ARRAY_OPS = SimpleNamespace(
-    cos=np.cos, exp=np.exp, log=np.log, sqrt=np.sqrt, floor=np.floor,
+    cos=_elementwise(math.cos, 1), pow=_elementwise(math.pow, 2), sqrt=np.sqrt, floor=np.floor,
     minimum=np.minimum, maximum=np.maximum, where=np.where, select=_select_array,
     count=lambda sorted_values, t: np.searchsorted(sorted_values, t, side="right"),
     take=lambda items, index: np.asarray(items)[index],

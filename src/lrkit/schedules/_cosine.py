@@ -85,7 +85,7 @@ class CosineRestarts(Schedule, name="cosine_restarts"):
     def _rate(self, t, ops):
         cycle, power, start = self._cycle(t, ops)
         period = self.period * power
-        peak = self.lr if self.decay == 1 else ops.maximum(self.lr * self.decay**cycle, self.min_lr)
+        peak = self.lr if self.decay == 1 else ops.maximum(self.lr * ops.pow(self.decay, cycle), self.min_lr)
         return self.min_lr + (peak - self.min_lr) * _half_cosine((t - start) / period, ops)
 
     def bounds(self) -> tuple[float, float]:

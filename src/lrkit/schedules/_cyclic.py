@@ -59,9 +59,11 @@ class Cyclic(Schedule, name="cyclic"):
         if self.mode == "triangular":
             amplitude = 1.0
         elif self.mode == "triangular2":
-            amplitude = 1 / (2.0 ** (cycle - 1))
+            # torch's 1 / 2.0 ** (cycle - 1), bit for bit (powers of two are exact), without its
+            # overflow after cycle 1024: a never-ending schedule goes on at base_lr.
+            amplitude = ops.pow(0.5, cycle - 1)
         else:
-            amplitude = self.gamma**t
+            amplitude = ops.pow(self.gamma, t)
         return self.base_lr + height * amplitude
 
     def bounds(self) -> tuple[float, float]:

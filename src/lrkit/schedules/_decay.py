@@ -70,7 +70,7 @@ class StepDecay(Schedule, name="step"):
         )
 
     def _rate(self, t, ops):
-        return self.lr * self.gamma ** ops.floor(t / self.step_size)
+        return self.lr * ops.pow(self.gamma, ops.floor(t / self.step_size))
 
     def bounds(self) -> tuple[float, float]:
         end = 0.0 if self.steps is None else self(self.steps)
@@ -99,7 +99,7 @@ class MultiStep(Schedule, name="multistep"):
         )
 
     def _rate(self, t, ops):
-        return self.lr * self.gamma ** ops.count(self.milestones, t)
+        return self.lr * ops.pow(self.gamma, ops.count(self.milestones, t))
 
     def bounds(self) -> tuple[float, float]:
         return _decay_bounds(self.lr, self.lr * self.gamma ** len(self.milestones))
@@ -144,11 +144,11 @@ class Exponential(Schedule, name="exponential"):
 
     def _rate(self, t, ops):
         if self.gamma is not None:
-            return self.lr * self.gamma**t
+            return self.lr * ops.pow(self.gamma, t)
         progress = t / self.decay_steps
         if self.staircase:
             progress = ops.floor(progress)
-        return self.lr * self.decay_rate**progress
+        return self.lr * ops.pow(self.decay_rate, progress)
 
     def bounds(self) -> tuple[float, float]:
         end = 0.0 if self.steps is None else self(self.steps)
@@ -207,7 +207,7 @@ class Polynomial(Schedule, name="polynomial"):
             raise ScheduleError(f"end_lr={self.end_lr!r} is above lr={self.lr!r}; it decays")
 
     def _rate(self, t, ops):
-        return (self.lr - self.end_lr) * (1.0 - t / self.steps) ** self.power + self.end_lr
+        return (self.lr - self.end_lr) * ops.pow(1.0 - t / self.steps, self.power) + self.end_lr
 
     def bounds(self) -> tuple[float, float]:
         return (self.end_lr, self.lr)

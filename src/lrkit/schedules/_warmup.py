@@ -61,7 +61,7 @@ class Warmup(Schedule, name="warmup"):
         if self.shape == "linear":
             factor = self.start + (1.0 - self.start) * progress
         else:
-            factor = self.start ** (1.0 - progress)
+            factor = ops.pow(self.start, 1.0 - progress)
         return self._peak * factor
 
     def _after(self, t, ops):

@@ -11,7 +11,7 @@ from torch.optim.lr_scheduler import LinearLR, LRScheduler, SequentialLR
 
 from lrkit.adapters.torch import LRSchedule
 from lrkit.control import Plateau
-from lrkit.schedules import ScheduleError, cosine, parse, warmup
+from lrkit.schedules import TEMPLATES, ScheduleError, cosine, parse, resolve, warmup
 
 SPEC = "warmup(20, start=0.1) >> cosine(lr=0.3, steps=180, min_lr=0.001)"
 
@@ -155,3 +155,38 @@ def test_bad_arguments_are_refused():
         LRSchedule(optimizer, "cosine(0.1")
     with pytest.raises(ScheduleError, match="controller"):
         LRSchedule(optimizer, "constant(0.1)").observe(metric=1.0)
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_a_bare_template_is_filled_as_the_cli_fills_it(name):
+    """With the optimizer's default rate and the run's length, as `lrkit train --schedule NAME`
+    fills it (through `resolve`); a group at another rate keeps its ratio."""
+    model = _model()
+    optimizer = torch.optim.SGD(
+        [{"params": model[0].parameters(), "lr": 0.03}, {"params": model[2].parameters()}], lr=0.3
+    )
+    scheduler = LRSchedule(optimizer, name, steps=200)
+    filled = resolve(name, 0.3, 200)
+    assert scheduler.state_dict()["schedule"] == str(filled)
+    for step in range(210):
+        head, tail = (group["lr"] for group in optimizer.param_groups)
+        assert tail == filled(step)
+        assert math.isclose(head, 0.1 * filled(step), rel_tol=1e-12)
+        _train_step(model, optimizer, step)
+        scheduler.step()
+
+
+def test_a_template_on_a_tensor_rate_reads_the_default_not_the_rate_written_into_it():
+    optimizer = torch.optim.SGD(_model().parameters(), lr=torch.tensor(0.25))
+    LRSchedule(optimizer, "warmup(10) >> constant(0.25)")  # writes 0 into the shared tensor
+    assert float(optimizer.defaults["lr"]) == 0.0
+    assert str(LRSchedule(optimizer, "cosine", steps=100).schedule) == str(resolve("cosine", 0.25, 100))
+
+
+def test_a_template_without_a_length_is_a_one_line_error_naming_steps():
+    optimizer = torch.optim.SGD(_model().parameters(), lr=0.1)
+    with pytest.raises(ScheduleError, match=r"template 'cosine' .* pass steps=N") as error:
+        LRSchedule(optimizer, "cosine")
+    assert "\n" not in str(error.value)
+    with pytest.raises(ScheduleError, match="at least 2 steps"):
+        LRSchedule(optimizer, "cosine", steps=1)

@@ -22,7 +22,7 @@ def test_every_example_runs(tmp_path, monkeypatch):
     # Dynamo's capture without inductor's code generation (about 30 s a compile on 2 CPU cores).
     monkeypatch.setattr(torch, "compile", functools.partial(torch.compile, backend="eager"))
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.DOTALL)
-    assert len(blocks) == 5
+    assert len(blocks) == 6
     namespace: dict = {}
     try:
         for block in blocks:

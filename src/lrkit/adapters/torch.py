@@ -1,27 +1,27 @@
 """`LRSchedule`: an lrkit schedule as a real `torch.optim.lr_scheduler.LRScheduler`.
 
-It drops in wherever torch's schedulers go (plain loops, Lightning, Hugging Face): call
-`optimizer.step()` then `scheduler.step()` once per update. The rate is always the closed form
-`schedule(step) * controller.multiplier * scale` — never a recursive update that drifts — and groups
-whose initial rate differs from the optimizer's default keep that ratio (discriminative rates).
-With `count="updates"` the step is the number of optimizer updates actually applied; `retarget`
-moves the schedule's end without a jump; `lr_as_tensor` keeps a compiled optimizer step from
-recompiling. `RateRecorder` audits the rates the updates used.
+It drops in wherever torch's schedulers go (plain loops, Lightning, Hugging Face, SequentialLR):
+call `optimizer.step()` then `scheduler.step()` once per update. The rate is always the closed form
+`schedule(step) * controller.multiplier * scale` — never a recursive update that drifts — times
+each group's ratio to the optimizer's default rate (discriminative rates; groups added later are
+scheduled too). With `count="updates"` the step is the number of optimizer updates actually
+applied; `retarget` moves the schedule's end without a jump; `lr_as_tensor` keeps a compiled
+optimizer step from recompiling. `RateRecorder` audits the rates the updates used.
 """
 
 from __future__ import annotations
 
-import math
 import operator
 import warnings
 import weakref
 from typing import Any, Literal
 
 import torch
-from torch.optim.lr_scheduler import LRScheduler
+from torch.optim.lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
 
 from ..control import Controller
-from ..schedules import Schedule, ScheduleError, parse
+from ..schedules import TEMPLATES, Schedule, ScheduleError, parse, template
+from ._torch_groups import adopt_groups, default_rate, group_ratios, write_rates, written_rate
 from ._torch_horizon import Horizon
 from ._torch_recorder import Mismatch, RateRecorder
 
@@ -35,14 +35,17 @@ _DRIFT = (
 
 
 class LRSchedule(LRScheduler):
-    """Apply `schedule` (a Schedule or a spec string) to `optimizer`, times a controller's multiplier
-    and `scale` (1.0; a divergence guard lowers it; takes effect at the next `step()`).
+    """Apply `schedule` (a Schedule, a spec string or a template name) to `optimizer`, times a
+    controller's multiplier and `scale` (1.0; a divergence guard lowers it; takes effect at the
+    next `step()`).
 
-    After construction the optimizer holds the rate for step 0. `count="calls"` moves one step per
-    `step()`; `count="updates"` moves to the number of `optimizer.step()` calls that actually ran,
-    so extra calls, gradient accumulation and steps GradScaler skipped cannot shift the schedule.
-    `lr_as_tensor=True` holds each group's rate in a 0-dim tensor updated in place, for
-    `torch.compile`d optimizer steps. `observe(metric=...)` feeds the controller.
+    A template name (`"cosine"`, `"warmup_cosine"`, ...) is filled as the CLI fills it: with the
+    optimizer's default rate and `steps`, the run's length. After construction the optimizer holds
+    the rate for step 0. `count="calls"` moves one step per `step()`; `count="updates"` moves to
+    the number of `optimizer.step()` calls that actually ran, so extra calls, gradient accumulation
+    and steps GradScaler skipped cannot shift the schedule. `lr_as_tensor=True` holds each group's
+    rate in a 0-dim tensor updated in place, for `torch.compile`d optimizer steps.
+    `observe(metric=...)` feeds the controller.
     """
 
     def __init__(
@@ -52,12 +55,11 @@ class LRSchedule(LRScheduler):
         controller: Controller | None = None,
         last_epoch: int = -1,
         *,
+        steps: int | None = None,
         count: Literal["calls", "updates"] = "calls",
         lr_as_tensor: bool = False,
     ) -> None:
-        self.schedule = parse(schedule) if isinstance(schedule, str) else schedule
-        if not isinstance(self.schedule, Schedule):
-            raise ScheduleError(f"LRSchedule needs a Schedule or a spec string, got {schedule!r}")
+        self.schedule = _resolve(schedule, optimizer, steps)
         if count not in ("calls", "updates"):
             raise ScheduleError(f"count must be 'calls' or 'updates', got {count!r}")
         self.controller = controller
@@ -65,7 +67,7 @@ class LRSchedule(LRScheduler):
         self.lr_as_tensor = lr_as_tensor
         self.scale = 1.0
         self.horizon = Horizon()
-        self.ratios = _group_ratios(optimizer, last_epoch)
+        self.ratios = group_ratios(optimizer, last_epoch)
         self._pending = 0  # optimizer updates applied since the last step()
         super().__init__(optimizer, last_epoch)
         _count_updates(self)
@@ -76,21 +78,31 @@ class LRSchedule(LRScheduler):
         With count="calls" each call is one step, and a call with no update since the previous one
         warns (the schedule runs ahead). With count="updates" a call moves by the updates applied
         since the previous one, so extra calls change nothing. The deprecated `step(epoch)` jumps to
-        `epoch` through torch's own path.
+        `epoch`, with torch's deprecation warning.
         """
         if epoch is not None:
-            super().step(epoch)
-        elif self._step_count == 0:  # torch's initial step, from __init__
-            self._step_count = 1
-            self.last_epoch += 1
-        else:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+            self._step_count += 1
+            self._update_lr(epoch)
+            return
+        if self._step_count:
             self._step_count += 1
             if self.count == "updates":
                 self.last_epoch += self._pending
             else:
-                if self._pending == 0:
+                if not self._pending:
                     warnings.warn(_DRIFT, UserWarning, stacklevel=2)
                 self.last_epoch += 1
+        else:  # torch's initial step, from __init__ (and SequentialLR's)
+            self._step_count = 1
+            self.last_epoch += 1
+        self._pending = 0
+        self._write()
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        """torch's jump to an explicit step (`step(epoch)`, SequentialLR at a milestone): updates
+        counted before the jump must not carry the schedule past it."""
+        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         self._pending = 0
         self._write()
 
@@ -101,14 +113,8 @@ class LRSchedule(LRScheduler):
 
     def get_lr(self) -> list[float]:
         """The closed-form rate for `last_epoch`, one per param group."""
-        rate = self.current_rate()
+        rate = self.rate_at(self.last_epoch)
         return [rate * ratio for ratio in self.ratios]
-
-    def _get_closed_form_lr(self) -> list[float]:
-        """torch's hook for a jump to an explicit step (`step(epoch)`, SequentialLR's milestones):
-        updates counted before the jump must not carry the schedule past it."""
-        self._pending = 0
-        return self.get_lr()
 
     def current_rate(self) -> float:
         """The rate at the current step for a group at the optimizer's default rate."""
@@ -117,8 +123,11 @@ class LRSchedule(LRScheduler):
     def rate_at(self, step: int) -> float:
         """The rate at `step`: the schedule (through any retarget) times the controller's current
         multiplier and `scale`; what a `RateRecorder` compares the applied rates with."""
-        multiplier = 1.0 if self.controller is None else self.controller.multiplier
-        return self.schedule(self.horizon(step)) * multiplier * self.scale
+        horizon = self.horizon
+        rate = self.schedule(horizon(step) if horizon.pieces else step)
+        if self.controller is not None:
+            rate *= self.controller.multiplier
+        return rate * self.scale
 
     def retarget(self, total_steps: int) -> None:
         """End the schedule at `total_steps` instead of its own length: the current rate stays and
@@ -156,9 +165,12 @@ class LRSchedule(LRScheduler):
         }
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore the step count, pending updates, scale, any retarget and the controller's state.
-        The schedule stays the one this scheduler was built with: to resume with a new horizon,
-        build it with the saved spec (`state_dict["schedule"]`) and call `retarget`."""
+        """Restore the step count, pending updates, scale, any retarget and the controller's state,
+        and put the saved rates back into the param groups: the next update uses the rate it would
+        have used without the interruption, whether the optimizer's state was loaded before this
+        scheduler was built or after. The schedule stays the one this scheduler was built with: to
+        resume with a new horizon, build it with the saved spec (`state_dict["schedule"]`) and
+        call `retarget`."""
         horizon = Horizon.from_list(state_dict.get("horizon", []))
         if horizon.pieces and horizon.pieces[-1][3] != self.schedule.length:
             raise ScheduleError(
@@ -180,20 +192,53 @@ class LRSchedule(LRScheduler):
         self._pending = int(state_dict.get("pending", 0))
         if self.controller is not None:
             self.controller.load_state_dict(controller_state)
+        write_rates(self.optimizer.param_groups, 1.0, self._last_lr, self.lr_as_tensor)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """A copy (`copy.deepcopy`, pickle) counts the updates of its own optimizer: hooks are not
+        part of an optimizer's pickled state, so the copy registers its own."""
+        self.__dict__.update(state)
+        _count_updates(self)
 
     def _write(self) -> None:
-        """Write the current rate into every group: tensors in place (never read back, so no device
-        sync); `_last_lr` keeps the closed form as floats."""
-        rate = self.current_rate()
-        self._last_lr = [rate * ratio for ratio in self.ratios]
-        for group, lr in zip(self.optimizer.param_groups, self._last_lr):
-            held = group["lr"]
-            if isinstance(held, torch.Tensor):
-                held.fill_(lr)
-            elif self.lr_as_tensor:
-                group["lr"] = _rate_tensor(lr, group)
-            else:
-                group["lr"] = lr
+        """Write the current rate into every group (adopting groups added since the last write);
+        `_last_lr` keeps the closed form as floats."""
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self.ratios):
+            self._adopt_groups()
+        self._last_lr = write_rates(groups, self.rate_at(self.last_epoch), self.ratios, self.lr_as_tensor)
+
+    def _adopt_groups(self) -> None:
+        groups = self.optimizer.param_groups
+        if len(groups) < len(self.ratios):
+            raise ScheduleError(
+                f"the optimizer has {len(groups)} param groups, fewer than the {len(self.ratios)} this "
+                "scheduler sets; param groups can be added, not removed"
+            )
+        added = adopt_groups(self.optimizer, self.ratios, written_rate(self._last_lr, self.ratios))
+        self.ratios = [*self.ratios, *added]
+        self.base_lrs = [*self.base_lrs, *(group["initial_lr"] for group in groups[len(self.base_lrs):])]
+
+
+def _resolve(schedule: Schedule | str, optimizer: torch.optim.Optimizer, steps: int | None) -> Schedule:
+    """A Schedule, a spec, or a template name filled with the default rate and `steps` (as the
+    CLI fills it; `steps` is the run's length, and a full spec keeps its own)."""
+    if isinstance(schedule, Schedule):
+        return schedule
+    if not isinstance(schedule, str):
+        raise ScheduleError(f"LRSchedule needs a Schedule or a spec string, got {schedule!r}")
+    name = schedule.strip()
+    if name not in TEMPLATES:
+        return parse(schedule)
+    if steps is None:
+        raise ScheduleError(
+            f"the template {name!r} is filled with the run's length: pass steps=N "
+            f"(LRSchedule(optimizer, {name!r}, steps=N)) or write a full spec"
+        )
+    lr = default_rate(optimizer)
+    if not lr or lr <= 0:
+        lr = float(optimizer.param_groups[0].get("initial_lr", optimizer.param_groups[0]["lr"]))
+    return template(name, lr, operator.index(steps))
 
 
 def _count_updates(scheduler: LRSchedule) -> None:
@@ -208,22 +253,3 @@ def _count_updates(scheduler: LRSchedule) -> None:
 
     handle = scheduler.optimizer.register_step_post_hook(counted)
     weakref.finalize(scheduler, handle.remove)
-
-
-def _rate_tensor(lr: float, group: dict[str, Any]) -> torch.Tensor:
-    """A 0-dim CPU tensor holding `lr`, as torch's compiled-optimizer recipe uses: float32 (the
-    precision a float32 update applies anyway), float64 for groups with float64 parameters."""
-    wide = any(param.dtype == torch.float64 for param in group["params"])
-    return torch.tensor(lr, dtype=torch.float64 if wide else torch.float32)
-
-
-def _group_ratios(optimizer: torch.optim.Optimizer, last_epoch: int) -> list[float]:
-    """Each group's initial rate relative to the optimizer's default rate (1.0 when no default)."""
-    default = optimizer.defaults.get("lr")
-    default = float(default) if default is not None else 0.0
-    key = "lr" if last_epoch == -1 else "initial_lr"
-    ratios = []
-    for group in optimizer.param_groups:
-        initial = float(group.get("initial_lr", group[key]))
-        ratios.append(initial / default if default > 0 and math.isfinite(initial) else 1.0)
-    return ratios

@@ -1,7 +1,8 @@
 """The training runs the claims ask for: one `Job` per run, run once even when two claims share it.
 
 Jobs cross into spawned worker processes as plain dicts and come back as `RunResult.to_dict()`,
-so nothing torch- or proxy-typed is pickled. Each run uses one torch thread (`run`'s default),
+so nothing torch- or proxy-typed is pickled; a worker checks that each task it builds holds the
+data the parent's does (its fingerprint). Each run uses one torch thread (`run`'s default),
 which is fastest for these small models; parallelism comes from the processes.
 """
 
@@ -16,8 +17,10 @@ from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
+from .._workers import usable_workers
 from ..events import Callback, Event, ignore
 from ..tasks import Task, get_task
+from ..tasks._same_data import check_same_data, fingerprint
 from ..train import Recipe, RunResult, run
 
 
@@ -52,9 +55,20 @@ def _task(name: str, options: tuple[tuple[str, Any], ...]) -> Task:
     return get_task(name, **dict(options))
 
 
-def train_job(job: dict[str, Any]) -> dict[str, Any]:
-    """Run one job (as `Job.to_dict()` gives it) and return its `RunResult.to_dict()`."""
-    task = _task(job["task"], tuple(sorted(job["options"].items())))
+@functools.cache
+def _checked_task(name: str, options: tuple[tuple[str, Any], ...], expected: str | None) -> Task:
+    return check_same_data(_task(name, options), expected, name)
+
+
+@functools.cache
+def _fingerprint(name: str, options: tuple[tuple[str, Any], ...]) -> str:
+    return fingerprint(_task(name, options))
+
+
+def train_job(job: dict[str, Any], expected: str | None = None) -> dict[str, Any]:
+    """Run one job (as `Job.to_dict()` gives it) and return its `RunResult.to_dict()`; in a worker
+    process, `expected` is the fingerprint of the task's data in the parent."""
+    task = _checked_task(job["task"], tuple(sorted(job["options"].items())), expected)
     if job["batch_scale"] != 1:
         task = dataclasses.replace(task, batch_size=task.batch_size * job["batch_scale"])
     if job["eval_on"] == "train":
@@ -79,7 +93,10 @@ class Trainer:
             for job in new:
                 self._finished(job, train_job(job.to_dict()), total)
         else:
-            futures = {self.pool.submit(train_job, job.to_dict()): job for job in new}
+            futures = {}
+            for job in new:  # each worker checks its task's data against this process's
+                expected = _fingerprint(job.task, tuple(sorted(job.options)))
+                futures[self.pool.submit(train_job, job.to_dict(), expected)] = job
             for future in as_completed(futures):
                 self._finished(futures[future], future.result(), total)
         return self.runs
@@ -91,8 +108,9 @@ class Trainer:
 
 @contextlib.contextmanager
 def trainer(workers: int, callback: Callback = ignore) -> Iterator[Trainer]:
-    """A Trainer on `workers` spawned processes (1: in this process)."""
-    if workers == 1:
+    """A Trainer on `workers` spawned processes (1, or a script that spawned workers would run
+    again: in this process)."""
+    if usable_workers(workers) == 1:
         yield Trainer(None, callback)
         return
     # Spawn, not fork: forking a parent that already runs torch threads can deadlock.

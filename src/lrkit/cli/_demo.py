@@ -36,7 +36,7 @@ def add_parser(commands) -> None:
     parser.add_argument("--out", default="lrkit-report", help="folder for the output")
     parser.add_argument("--task", default=DEFAULT_TASK, help=f"task to run on (default {DEFAULT_TASK})")
     parser.add_argument("--budget", type=float, default=3.0, help="full training runs to spend (default 3)")
-    parser.add_argument("--workers", type=int, help="worker processes (default: the number of cores)")
+    parser.add_argument("--workers", type=int, help="worker processes (default: as tune picks them)")
     parser.set_defaults(run=run, optimizers=None, schedules=None, seed=0)
 
 

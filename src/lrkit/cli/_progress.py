@@ -24,6 +24,9 @@ def progress_bar(description: str) -> Iterator[Callback]:
     def on_event(event: Event) -> None:
         if not progress.live.is_started:
             progress.start()
+        if event.kind == "notice":  # a line above the bar, e.g. why no worker processes start
+            progress.console.print(event.data["message"], highlight=False, soft_wrap=True)
+            return
         detail = "  ".join(f"{key} {value:.4g}" for key, value in event.data.items()
                            if isinstance(value, float))
         progress.update(bar, completed=event.done, total=event.total, detail=detail)

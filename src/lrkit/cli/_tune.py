@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 from rich.console import Console, Group
 from rich.table import Table
@@ -33,8 +32,9 @@ def add_parser(commands) -> None:
                         help="comma-separated: the first is searched, the others get a full run at the "
                              "winning rate as the budget allows (default cosine,constant,wsd,...)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="worker processes (default: the number of cores)")
+    parser.add_argument("--workers", type=int,
+                        help="worker processes (default: one per core when runs are long enough to pay "
+                             "for starting them, else none: training in this process)")
     parser.add_argument("--json", nargs="?", const="-", metavar="FILE", help="write the TuneResult as JSON")
     parser.set_defaults(run=run_command)
 

@@ -8,7 +8,9 @@ import json
 import multiprocessing
 import os
 import pickle
+import sys
 import time
+from multiprocessing.queues import SimpleQueue
 from pathlib import Path
 
 import optuna
@@ -16,9 +18,11 @@ import sqlalchemy
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 
-from .._workers import children_ignore_interrupts, quiet_on_interrupt
+from .._workers import children_ignore_interrupts, quiet_on_interrupt, usable_workers
+from ..errors import LrkitError
 from ..events import Callback, Event, ignore
 from ..tasks import Task, load_task
+from ..tasks._same_data import check_same_data, fingerprint
 from ._attrs import PLANNED
 from ._descending import descend
 from ._plan import Plan, make_plan
@@ -62,6 +66,7 @@ def sweep(
         raise SearchError(f"workers must be >= 1, got {workers}")
     if strategy == "descending" and workers > 1:
         raise SearchError("descending is sequential (each rate depends on the last); use --workers 1")
+    workers = usable_workers(workers)
     url = storage or _default_storage(Path(out))
     name = study or default_study_name(task_object, space, strategy, trials, seed, plan.confirm)
     optuna_study = open_study(url, name, plan)
@@ -187,35 +192,48 @@ def _run_pool(task: Task | str, task_object: Task, space: Space, plan: Plan, url
             raise SearchError("this Task cannot be sent to worker processes (its model factory is a "
                               "lambda or local function); pass it as 'path/to/file.py:function'") from None
     context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=worker_main, args=(task, space, plan, url, name, threads))
-                 for _ in range(workers - 1)]
+    errors = context.SimpleQueue()  # a worker's LrkitError (its task file gave other data), raised here
+    expected = fingerprint(task_object) if isinstance(task, str) else None
+    args = (task, expected, space, plan, url, name, threads, errors)
+    processes = [context.Process(target=worker_main, args=args) for _ in range(workers - 1)]
     with children_ignore_interrupts():
         for process in processes:
             process.start()
+
+    def report() -> None:
+        if not errors.empty():
+            raise errors.get()
+        _report(study, plan, callback)
+
     try:
-        work(study, task_object, space, plan, threads=threads,
-             on_trial=lambda: _report(study, plan, callback))
+        work(study, task_object, space, plan, threads=threads, on_trial=report)
         while any(process.is_alive() for process in processes):
-            _report(study, plan, callback)
+            report()
             time.sleep(1.0)
+        for process in processes:
+            process.join()
+        report()
     except BaseException:
-        for process in processes:  # interrupted: stop the workers; their trials are retried on resume
+        for process in processes:  # stopped: end the workers; their trials are retried on resume
             process.terminate()
         raise
-    for process in processes:
-        process.join()
-    _report(study, plan, callback)
     failed = [process.exitcode for process in processes if process.exitcode]
     if failed:
         raise SearchError(f"{len(failed)} worker process(es) failed (exit codes {failed}); "
                           "run the same command again to resume")
 
 
-def worker_main(task: Task | str, space: Space, plan: Plan, url: str, name: str, threads: int) -> None:
-    """A worker process: join the study and run trials until the plan is done (a Ctrl-C ends it
-    silently; its trial is retried when the sweep is resumed)."""
+def worker_main(task: Task | str, expected: str | None, space: Space, plan: Plan, url: str, name: str,
+                threads: int, errors: SimpleQueue) -> None:
+    """A worker process: load the task (checked to hold the data its parent has, `expected`), join
+    the study and run trials until the plan is done. A Ctrl-C ends it silently (its trial is
+    retried when the sweep is resumed); an LrkitError goes to the parent through `errors`."""
     quiet_on_interrupt()
-    task_object = load_task(task) if isinstance(task, str) else task
+    try:
+        task_object = check_same_data(load_task(task), expected, task) if isinstance(task, str) else task
+    except LrkitError as error:
+        errors.put(error)
+        sys.exit(2)
     study = optuna.load_study(storage=open_storage(url), study_name=name, sampler=plan.sampler,
                               pruner=plan.pruner)
     work(study, task_object, space, plan, threads=threads)

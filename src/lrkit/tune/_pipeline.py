@@ -7,9 +7,11 @@ import math
 import os
 import pickle
 import tempfile
+import time
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from .._workers import usable_workers
 from ..events import Callback, Event, ignore
 from ..finder import FinderResult, find_lr
 from ..optim import list_optimizers
@@ -19,7 +21,7 @@ from ..train import RunResult
 from ._plan import TuneError, TunePlan, make_plan
 from ._rank import TIE, ranked
 from ._result import TuneResult
-from ._runner import Runner
+from ._runner import Runner, auto_workers
 
 
 def tune(
@@ -39,25 +41,28 @@ def tune(
     over them (survivors resumed, not retrained) names the optimizer and rate with the first of
     `schedules` (cosine by default); what budget is left buys full runs of the other schedules at
     that rate. The best full run is the final one. `workers` processes train at once (default:
-    the number of cores); `task` may be a built-in name or `path/to/file.py:function`.
+    one per core when runs are long enough to pay for starting them, measured on the range tests,
+    else this process); `task` may be a built-in name or `path/to/file.py:function`.
     """
     task_object = load_task(task) if isinstance(task, str) else task
     plan = make_plan(task_object.steps, budget, optimizers, schedules)
-    workers = (os.cpu_count() or 1) if workers is None else workers
-    if workers < 1:
+    if workers is not None and workers < 1:
         raise TuneError(f"workers must be >= 1, got {workers}")
-    if workers > 1 and not isinstance(task, str):
+    if workers is not None and workers > 1 and not isinstance(task, str):
         _check_picklable(task)
     progress = _Progress(plan, callback)
-    finders = _range_tests(task_object, plan, seed, progress)
+    finders, seconds_per_step = _range_tests(task_object, plan, seed, progress)
     suggestions = _suggestions(finders)
     candidates = plan.candidates(suggestions, seed)
     if not candidates:
         raise TuneError(f"no range test on {task_object.name} found a rate where the loss falls "
                         f"({', '.join(plan.optimizers)}); check the task's loss and data")
+    if workers is None:
+        workers = _default_workers(task, plan, len(candidates), seconds_per_step, callback)
+    workers = usable_workers(workers)
     interrupted = False
     with tempfile.TemporaryDirectory(prefix="lrkit-tune-") as folder:
-        runner = Runner(task, workers, Path(folder), plan.eval_every, progress.trial_done)
+        runner = Runner(task, task_object, workers, Path(folder), plan.eval_every, progress.trial_done)
         try:
             trials = _halving(runner, candidates, plan.rungs, plan.keep, plan.rescue_steps)
             final = _best(trials.values())
@@ -82,15 +87,20 @@ def tune(
                       tuple(finders), runs, final, task_object.metric_name, interrupted)
 
 
-def _range_tests(task: Task, plan: TunePlan, seed: int, progress: _Progress) -> list[FinderResult]:
-    """One short range test per optimizer whose rate needs measuring (not the rate-free ones)."""
+def _range_tests(task: Task, plan: TunePlan, seed: int,
+                 progress: _Progress) -> tuple[list[FinderResult], float | None]:
+    """One short range test per optimizer whose rate needs measuring (not the rate-free ones), and
+    the fastest seconds per step among them (the first pays for torch's lazy imports, seconds)."""
     free = {info.name for info in list_optimizers() if info.lr_free}
-    finders = []
+    finders, fastest = [], None
     for optimizer in plan.optimizers:
         if optimizer not in free:
+            started = time.perf_counter()
             finders.append(find_lr(task, optimizer, seed=seed, steps=plan.finder_steps))
+            per_step = (time.perf_counter() - started) / max(1, finders[-1].steps)
+            fastest = per_step if fastest is None else min(fastest, per_step)
         progress.finder_done(optimizer)
-    return finders
+    return finders, fastest
 
 
 def _suggestions(finders: list[FinderResult]) -> dict[str, float]:
@@ -156,12 +166,32 @@ def _final(winner: RunResult, alternatives: list[RunResult]) -> RunResult:
     return winner
 
 
-def _check_picklable(task: Task) -> None:
+def _default_workers(task: Task | str, plan: TunePlan, candidates: int, seconds_per_step: float | None,
+                     callback: Callback) -> int:
+    """One worker per core, or this process alone when runs are too short to pay for starting
+    workers (said in a "notice" event) or the Task object cannot be sent to them."""
+    if not isinstance(task, str) and not _picklable(task):
+        return 1
+    if seconds_per_step is None:  # no range test to time (rate-free optimizers only)
+        return os.cpu_count() or 1
+    workers, notice = auto_workers(plan, candidates, seconds_per_step, os.cpu_count() or 1)
+    if notice:
+        callback(Event("notice", 0, 0, {"message": notice}))
+    return workers
+
+
+def _picklable(task: Task) -> bool:
     try:
         pickle.dumps(task)
     except Exception:
+        return False
+    return True
+
+
+def _check_picklable(task: Task) -> None:
+    if not _picklable(task):
         raise TuneError("this Task cannot be sent to worker processes (its model factory is a lambda or "
-                        "local function); pass it as 'path/to/file.py:function' or use workers=1") from None
+                        "local function); pass it as 'path/to/file.py:function' or use workers=1")
 
 
 class _Progress:

@@ -1,49 +1,81 @@
-"""Runs of one task in worker processes (spawned, one torch thread each), started fresh or
-resumed from the checkpoint where halving paused them."""
+"""Runs of one task, in this process or in worker processes (spawned, one torch thread each),
+started fresh or resumed from the checkpoint where halving paused them; and how many workers
+pay for themselves."""
 
 from __future__ import annotations
 
 import functools
+import math
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from .._workers import children_ignore_interrupts, quiet_on_interrupt
+from .._workers import WORKER_START_SECONDS, children_ignore_interrupts, quiet_on_interrupt
 from ..tasks import Task, load_task
+from ..tasks._same_data import check_same_data, fingerprint
 from ..train import Recipe, RunResult, resume, run
+from ._plan import TunePlan
 
 
 @functools.lru_cache(maxsize=4)
-def _load(task: str) -> Task:
-    return load_task(task)
+def _load(ref: str, expected: str | None) -> Task:
+    """The task `ref` names, loaded once per worker process and checked to hold the parent's data."""
+    return check_same_data(load_task(ref), expected, ref)
 
 
-def _task(task: Task | str) -> Task:
-    return _load(task) if isinstance(task, str) else task
+def _task(task: Task | str, expected: str | None) -> Task:
+    return _load(task, expected) if isinstance(task, str) else task
 
 
-def _start(task: Task | str, recipe: Recipe, eval_every: int, pause_at: int | None,
+def _start(task: Task | str, expected: str | None, recipe: Recipe, eval_every: int, pause_at: int | None,
            checkpoint: str) -> RunResult:
-    return run(_task(task), recipe, eval_every=eval_every, pause_at=pause_at,
+    return run(_task(task, expected), recipe, eval_every=eval_every, pause_at=pause_at,
                checkpoint=checkpoint if pause_at else None)
 
 
-def _go_on(task: Task | str, paused: RunResult, eval_every: int, pause_at: int | None,
+def _go_on(task: Task | str, expected: str | None, paused: RunResult, eval_every: int, pause_at: int | None,
            checkpoint: str) -> RunResult:
-    return resume(_task(task), paused, checkpoint, eval_every=eval_every, pause_at=pause_at,
+    return resume(_task(task, expected), paused, checkpoint, eval_every=eval_every, pause_at=pause_at,
                   save_to=checkpoint)
 
 
-class Runner:
-    """Trains recipes of one task; each run keeps one checkpoint file in `folder` by its index."""
+def auto_workers(plan: TunePlan, candidates: int, seconds_per_step: float,
+                 cores: int) -> tuple[int, str | None]:
+    """Worker processes for `workers=None`: one per core (no more than the most runs trained at
+    once) when they save more training time than they take to start, else 1 (this process), with
+    a line saying why when there were cores for workers but the runs were too short.
 
-    def __init__(self, task: Task | str, workers: int, folder: Path, eval_every: int,
+    Halving trains its runs in batches (each rung, then the other schedules); with w workers a
+    batch of n runs of s steps takes ceil(n / w) * s steps of time instead of n * s."""
+    batches, alive, done = [], candidates, 0
+    for rung, kept in zip(plan.rungs, (*plan.keep, 0)):
+        batches.append((alive, rung - done))
+        alive, done = min(alive, kept), rung
+    batches.append((len(plan.alternatives), plan.steps))
+    workers = min(cores, max(runs for runs, _ in batches))
+    saved = sum((runs - math.ceil(runs / workers)) * steps for runs, steps in batches) * seconds_per_step
+    if workers == 1 or saved > WORKER_START_SECONDS:
+        return workers, None
+    return 1, (f"training in this process: a full run takes about {seconds_per_step * plan.steps:.2g} s, "
+               f"so {workers} worker processes would save {saved:.2g} s and take about "
+               f"{WORKER_START_SECONDS:g} s to start (workers=N, --workers N, uses N)")
+
+
+class Runner:
+    """Trains recipes of one task; each run keeps one checkpoint file in `folder` by its index.
+
+    In this process it trains `loaded`; a worker process loads `task` (a `path/to/file.py:function`
+    or built-in name) itself and checks its data against `loaded`'s, or gets the Task pickled."""
+
+    def __init__(self, task: Task | str, loaded: Task, workers: int, folder: Path, eval_every: int,
                  on_done: Callable[[RunResult], None]) -> None:
-        self.task, self.folder, self.eval_every, self.on_done = task, folder, eval_every, on_done
+        self.folder, self.eval_every, self.on_done = folder, eval_every, on_done
         self.finished: dict[int, RunResult] = {}  # every run by index, as it last ended
         self.pool: Executor | None = None
+        self.task: tuple[Task | str, str | None] = (loaded, None)
         if workers > 1:
+            self.task = (task, fingerprint(loaded) if isinstance(task, str) else None)
             self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                             initializer=quiet_on_interrupt)
 
@@ -57,7 +89,7 @@ class Runner:
 
     def _map(self, job, items: list, pause_at: int | None) -> dict[int, RunResult]:
         def args(index: int, item) -> tuple:
-            return (self.task, item, self.eval_every, pause_at, str(self.folder / f"{index}.pt"))
+            return (*self.task, item, self.eval_every, pause_at, str(self.folder / f"{index}.pt"))
 
         results = {}
         if self.pool is None:

@@ -1,7 +1,7 @@
 """One training run: Task x Recipe x budget -> RunResult."""
 
-from ._loop import Divergence, evaluate, pick_device, resume, run, torch_threads
-from ._recipe import Recipe, RecipeError
+from ._loop import Divergence, RunInterrupted, evaluate, pick_device, resume, run, torch_threads
+from ._recipe import Recipe, RecipeError, ScheduleLengthWarning
 from ._result import Evaluation, RunResult
 
 __all__ = [
@@ -9,7 +9,9 @@ __all__ = [
     "Evaluation",
     "Recipe",
     "RecipeError",
+    "RunInterrupted",
     "RunResult",
+    "ScheduleLengthWarning",
     "evaluate",
     "pick_device",
     "resume",

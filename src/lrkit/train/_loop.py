@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from ..events import Callback, Event, ignore
 from ..optim import create_optimizer, eval_mode, train_mode
 from ..tasks import Task
 from ._batches import batches, full_batches
-from ._recipe import Recipe, RecipeError
+from ._recipe import Recipe, RecipeError, ScheduleLengthWarning
 from ._result import Evaluation, RunResult
 
 EVAL_BATCH = 4096
@@ -36,6 +37,15 @@ class Divergence:
 
     def watch(self) -> _DivergenceWatch:
         return _DivergenceWatch(self)
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C ended a run: `result` is the run up to the last update applied, evaluated there and
+    marked `interrupted`. A KeyboardInterrupt still, so whatever stops on Ctrl-C stops."""
+
+    def __init__(self, result: RunResult) -> None:
+        super().__init__(f"interrupted at step {result.steps} of {result.budget}")
+        self.result = result
 
 
 class _DivergenceWatch:
@@ -114,6 +124,9 @@ def run(
     steps = task.steps if steps is None else steps
     if steps < 1:
         raise RecipeError(f"a run needs at least one step, got {steps}")
+    mismatch = recipe.mismatch(steps)
+    if mismatch is not None:
+        warnings.warn(mismatch, ScheduleLengthWarning, stacklevel=2)
     with torch_threads(threads):
         training = _Training(task, recipe, steps, eval_every, pick_device(device), divergence)
         return training.advance(pause_at, checkpoint, callback, keep_going)
@@ -156,7 +169,10 @@ class _Training:
             recipe.optimizer, [p for p in self.model.parameters() if p.requires_grad], recipe.lr,
             **recipe.optimizer_args,
         )
-        self.scheduler = LRSchedule(self.optimizer, recipe.build_schedule(steps), recipe.build_controller())
+        schedule = recipe.build_schedule(steps)
+        self.scheduler = LRSchedule(self.optimizer, schedule, recipe.build_controller())
+        if recipe.fit and schedule.length != steps:
+            self.scheduler.retarget(steps)  # the whole spec, stretched or squeezed over the run
         self.loss_fn = task.loss_fn()
         self.watch = divergence.watch()
         self.stream = batches(task.train, task.batch_size, recipe.seed, device)
@@ -200,12 +216,29 @@ class _Training:
         report_every = max(1, self.steps // 100)
         train_mode(self.optimizer)
         self.model.train()
-        for step in range(len(self.losses), stop):
-            if not self._step(step, callback, report_every, keep_going):
-                break
+        try:
+            for step in range(len(self.losses), stop):
+                if not self._step(step, callback, report_every, keep_going):
+                    break
+        except KeyboardInterrupt:
+            self._end_here()
+            self.seconds += time.perf_counter() - started
+            raise RunInterrupted(self._result(interrupted=True)) from None
         if pause_at is not None and self.diverged_at is None and len(self.losses) == pause_at:
             self.save(checkpoint)
         self.seconds += time.perf_counter() - started
+        return self._result()
+
+    def _end_here(self) -> None:
+        """After Ctrl-C: keep the updates that were applied (a step cut short leaves no loss or
+        rate behind) and evaluate the model as it stands there, unless a second Ctrl-C says not to."""
+        done = self.scheduler.last_epoch
+        del self.losses[done:], self.rates[done:]
+        if done and (not self.evaluations or self.evaluations[-1].step != done):
+            with contextlib.suppress(KeyboardInterrupt):
+                self.evaluations.append(self._evaluate(done))
+
+    def _result(self, interrupted: bool = False) -> RunResult:
         return RunResult(
             task=self.task.name,
             recipe=self.recipe.resolved(self.steps),
@@ -217,7 +250,15 @@ class _Training:
             diverged_at=self.diverged_at,
             wall_seconds=self.seconds,
             metric_name=self.task.metric_name,
+            interrupted=interrupted,
         )
+
+    def _evaluate(self, done: int) -> Evaluation:
+        """The validation loss after `done` steps, with the optimizer in its evaluation mode."""
+        eval_mode(self.optimizer)
+        result = evaluate(self.model, self.task, self.device)
+        train_mode(self.optimizer)
+        return Evaluation(done, result.val_loss, result.val_metric)
 
     def _step(self, step: int, callback: Callback, report_every: int,
               keep_going: Callable[[Evaluation], bool] | None) -> bool:
@@ -238,10 +279,7 @@ class _Training:
         if done % report_every == 0 or done == steps:
             callback(Event("train", done, steps, {"loss": value, "lr": self.rates[-1]}))
         if done % self.every == 0 or done == steps:
-            eval_mode(self.optimizer)
-            result = evaluate(self.model, self.task, self.device)
-            train_mode(self.optimizer)
-            evaluation = Evaluation(done, result.val_loss, result.val_metric)
+            evaluation = self._evaluate(done)
             self.evaluations.append(evaluation)
             callback(Event("eval", done, steps, {"val_loss": evaluation.val_loss,
                                                  "val_metric": evaluation.val_metric}))

@@ -36,6 +36,7 @@ class RunResult:
 
     `diverged_at` is the step at which the loss became non-finite or stayed far above its start;
     a diverged run's final validation loss is infinity (it scores as the worst possible).
+    `interrupted` marks a run that Ctrl-C ended after `steps` of its `budget` steps.
     """
 
     task: str
@@ -48,6 +49,7 @@ class RunResult:
     diverged_at: int | None
     wall_seconds: float
     metric_name: str | None = None
+    interrupted: bool = False
 
     @property
     def diverged(self) -> bool:
@@ -77,6 +79,7 @@ class RunResult:
             "diverged_at": self.diverged_at,
             "wall_seconds": self.wall_seconds,
             "metric_name": self.metric_name,
+            "interrupted": self.interrupted,
             "final": {"val_loss": encode_float(self.val_loss), "val_metric": encode_float(self.val_metric)},
             "evaluations": [evaluation.to_dict() for evaluation in self.evaluations],
             "train_loss": encode_floats(self.train_loss),
@@ -96,6 +99,7 @@ class RunResult:
             diverged_at=data["diverged_at"],
             wall_seconds=data["wall_seconds"],
             metric_name=data.get("metric_name"),
+            interrupted=data.get("interrupted", False),
         )
 
     def plot(self) -> Figure:

@@ -94,6 +94,7 @@ def test_exponential_ramp_spans_start_to_end():
         steps=41,
     )
     assert result.stop_reason == "completed" and result.steps == 41
+    assert not result.diverged and result.to_dict()["diverged"] is False  # the curve shows no upper edge
     assert math.isclose(result.lrs[0], 1e-6) and math.isclose(result.lrs[-1], 1e-2, rel_tol=1e-9)
     ratios = np.diff(np.log(result.lrs))
     assert np.allclose(ratios, ratios[0])
@@ -125,6 +126,7 @@ def test_stops_early_when_the_loss_explodes():
         steps=100,
     )
     assert result.stop_reason == "diverged" and result.steps < 100
+    assert result.diverged and result.to_dict()["diverged"] is True
 
 
 def test_accumulation_draws_that_many_batches_per_step():

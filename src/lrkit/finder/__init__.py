@@ -1,6 +1,7 @@
 """The learning-rate range test and its suggestions."""
 
-from ._range_test import FinderError, find_lr, ramp, range_test, restored
+from ._errors import FinderError
+from ._range_test import find_lr, ramp, range_test, restored
 from ._result import FinderResult
 from ._suggest import METHODS, minimum_tenth, steepest, suggest_all, valley
 

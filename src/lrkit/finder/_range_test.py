@@ -1,7 +1,8 @@
 """The learning-rate range test: ramp the rate up over a few steps and record the loss.
 
 Usable on any PyTorch model + optimizer + loss + data (as people use torch-lr-finder and fastai's
-`lr_find`) or on a Task. The model and optimizer are restored afterwards, always.
+`lr_find`), including Hugging Face style dict batches, or on a Task. The model and optimizer are
+restored afterwards, always.
 """
 
 from __future__ import annotations
@@ -10,25 +11,22 @@ import contextlib
 import copy
 import dataclasses
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import torch
 
 from ..adapters.torch import LRSchedule
-from ..errors import LrkitError
 from ..events import Callback, Event, ignore
 from ..optim import create_optimizer, train_mode
 from ..schedules import Exponential, Linear, Schedule
 from ..tasks import Task
 from ..train import pick_device, torch_threads
 from ..train._batches import batches
+from ._batch import BatchLoss, LossFn, head, merge, size, to_device
+from ._errors import FinderError
 from ._result import FinderResult
 from ._suggest import suggest_all
-
-
-class FinderError(LrkitError):
-    """A range test that cannot run as asked; the message says which argument to change."""
 
 
 @contextlib.contextmanager
@@ -74,23 +72,33 @@ def _cycle(data: Iterable) -> Iterator[Any]:
             data = list(data)  # a one-shot iterator: nothing more will come from it
 
 
-def _probe_from(stream: Iterator[Any], size: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """`size` training examples from the first batches: the fixed set the probe loss is taken on."""
-    inputs, targets, have = [], [], 0
-    while have < size:
-        batch_inputs, batch_targets = next(stream)
-        inputs.append(batch_inputs)
-        targets.append(batch_targets)
-        have += len(batch_inputs)
-    return torch.cat(inputs)[:size], torch.cat(targets)[:size]
+def _probe_from(stream: Iterator[Any], wanted: int) -> list[Any]:
+    """The first `wanted` training examples: the fixed set the probe loss is taken on, as one
+    batch when the batches concatenate."""
+    parts, have = [], 0
+    while have < wanted:
+        parts.append(next(stream))
+        have += size(parts[-1])
+    parts[-1] = head(parts[-1], size(parts[-1]) - (have - wanted))
+    return merge(parts)
+
+
+def _probe_loss(loss: BatchLoss, probe: list[Any]) -> float:
+    """The loss over the probe set, each batch weighted by its examples."""
+    with torch.no_grad():
+        if len(probe) == 1:
+            return float(loss(probe[0]))
+        return sum(float(loss(batch)) * size(batch) for batch in probe) / sum(size(batch) for batch in probe)
 
 
 def range_test(
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
-    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    loss_fn: LossFn | None,
     data: Iterable,
     *,
+    inputs: str | None = None,
+    target: str | None = None,
     start_lr: float = 1e-7,
     end_lr: float = 10.0,
     steps: int = 100,
@@ -98,19 +106,25 @@ def range_test(
     smoothing: float = 0.05,
     diverge_factor: float = 5.0,
     accumulation: int = 1,
-    probe: tuple[torch.Tensor, torch.Tensor] | None = None,
+    probe: Any = None,
     probe_size: int = 512,
     device: str | torch.device | None = None,
     callback: Callback = ignore,
 ) -> FinderResult:
     """Ramp the rate from start_lr to end_lr over `steps` updates, recording the loss.
 
-    Each update may average `accumulation` batches. Two curves are recorded: the training loss
-    of each batch, smoothed with a bias-corrected moving average (weight `smoothing` on the newest
+    Batches are `(inputs, target)` pairs, or dicts: name their target and the model's input with
+    `target="labels"` and `inputs="input_ids"` (without `inputs` the other keys go to the model as
+    keyword arguments), or pass `loss_fn=None` for a model that computes its own `.loss` from the
+    whole dict, as Hugging Face models do.
+
+    Each update may average `accumulation` batches. Two curves are recorded: the training loss of
+    each batch, smoothed with a bias-corrected moving average (weight `smoothing` on the newest
     value, as torch-lr-finder does), and the *probe loss*: the loss on one fixed set of examples
-    (`probe`, or the first `probe_size` training examples) after each update. The probe loss has
-    no batch-to-batch noise and no smoothing lag, so lrkit's suggestion reads it. The test stops
-    when either curve exceeds `diverge_factor` x its best or becomes non-finite. Model and
+    (`probe`, one batch of the data's form, or the first `probe_size` training examples) after
+    each update. The probe loss has no batch-to-batch noise and no smoothing lag, so lrkit's
+    suggestion reads it. The test stops when either curve exceeds `diverge_factor` x its best or
+    becomes non-finite; `stop_reason` "completed" says it never did up to `end_lr`. Model and
     optimizer are restored on return.
     """
     if not 0 < smoothing <= 1:
@@ -120,11 +134,13 @@ def range_test(
     if probe is None and probe_size < 1:
         raise FinderError(f"probe_size must be >= 1, got {probe_size!r}")
     schedule = ramp(start_lr, end_lr, steps, mode)
-    target = pick_device(device) if device is not None else next(model.parameters()).device
+    where = pick_device(device) if device is not None else next(model.parameters()).device
+    batch_loss = BatchLoss(model, loss_fn, inputs, target, where)
     lrs, losses, smoothed, probe_losses = [], [], [], []
     stop_reason, average, best, best_probe = "completed", 0.0, math.inf, math.inf
     stream = _cycle(data)
-    probe_inputs, probe_targets = (t.to(target) for t in (probe or _probe_from(stream, probe_size)))
+    probe_set = [probe] if probe is not None else _probe_from(stream, probe_size)
+    probe_set = [to_device(batch, where) for batch in probe_set]
     with restored(model, optimizer):
         for group in optimizer.param_groups:
             group.pop("initial_lr", None)  # ramp from the optimizer's own rates, not a past scheduler's
@@ -135,15 +151,13 @@ def range_test(
             optimizer.zero_grad(set_to_none=True)
             total = 0.0
             for _ in range(accumulation):
-                inputs, targets = next(stream)
-                loss = loss_fn(model(inputs.to(target)), targets.to(target)) / accumulation
+                loss = batch_loss(next(stream)) / accumulation
                 loss.backward()
                 total += loss.item()
             lrs.append(float(scheduler.current_rate()))
             optimizer.step()
             scheduler.step()
-            with torch.no_grad():
-                probe_loss = float(loss_fn(model(probe_inputs), probe_targets))
+            probe_loss = _probe_loss(batch_loss, probe_set)
             average = (1 - smoothing) * average + smoothing * total
             value = average / (1 - (1 - smoothing) ** (step + 1))
             losses.append(total)

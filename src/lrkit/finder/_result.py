@@ -11,7 +11,9 @@ from .._json import decode_floats, encode_floats
 @dataclass(frozen=True)
 class FinderResult:
     """Rates tried (one per step), raw and smoothed training loss, the probe loss after each
-    update (loss on one fixed set of examples), and the stop reason ("completed" or "diverged").
+    update (loss on one fixed set of examples), and the stop reason: "diverged" when the loss
+    blew up, "completed" when it never did up to `end_lr` (then every suggestion depends on
+    where the ramp stopped: `diverged` is False and a higher `end_lr` is the remedy).
     `suggestions` maps each method's name to its rate (None when the curve gives that method
     nothing to go on); `suggestion` is the recommended one."""
 
@@ -28,6 +30,11 @@ class FinderResult:
     suggestions: dict[str, float | None] = field(default_factory=dict)
     method: str = "lrkit"
     budget: int | None = None  # the task's full training budget in steps, when run on a task
+
+    @property
+    def diverged(self) -> bool:
+        """Whether the loss blew up before `end_lr`; without that the curve shows no upper edge."""
+        return self.stop_reason == "diverged"
 
     @property
     def steps(self) -> int:
@@ -51,6 +58,7 @@ class FinderResult:
             "end_lr": self.end_lr,
             "mode": self.mode,
             "stop_reason": self.stop_reason,
+            "diverged": self.diverged,
             "steps": self.steps,
             "budget": self.budget,
             "cost": self.cost,

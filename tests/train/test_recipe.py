@@ -61,3 +61,10 @@ def test_the_command_of_a_written_out_recipe_trains_that_recipe(tmp_path):
     out = tmp_path / "run.json"
     assert main([*shlex.split(recipe.command("digits-mlp", 40))[1:], "--json", str(out)]) == 0
     assert Recipe.from_dict(json.loads(out.read_text())["recipe"]) == recipe
+
+
+def test_a_file_whose_lr_disagrees_with_its_spec_loads_with_the_rate_that_trained():
+    # Written before recipes checked their rate: `--lr 0.5 --schedule 'cosine(lr=0.1, ...)'` trained at 0.1.
+    old = {"optimizer": "adam", "lr": 0.5, "schedule": "cosine(lr=0.1, steps=100)", "seed": 0}
+    recipe = Recipe.from_dict(old)
+    assert recipe.lr == 0.1 and recipe.schedule == "cosine(lr=0.1, steps=100)"

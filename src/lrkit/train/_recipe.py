@@ -19,6 +19,10 @@ class RecipeError(LrkitError):
     """A recipe with a bad field; the message names it and what is allowed."""
 
 
+class RateMismatchError(RecipeError):
+    """A given `lr` disagrees with the peak rate of the full spec that trains."""
+
+
 class ScheduleLengthWarning(UserWarning):
     """A full schedule spec ends at another step than the run it trains (see `Recipe.mismatch`)."""
 
@@ -39,7 +43,7 @@ def _check_rate(lr: Any, spec: Schedule | None) -> float:
     if not math.isfinite(lr) or lr <= 0:
         raise RecipeError(f"lr must be a positive finite rate, got {lr!r}")
     if peak is not None and not math.isclose(lr, peak, rel_tol=1e-9):
-        raise RecipeError(f"lr {lr:g} disagrees with the peak rate {peak:g} of the schedule {spec}; "
+        raise RateMismatchError(f"lr {lr:g} disagrees with the peak rate {peak:g} of the schedule {spec}; "
                           "leave lr out (the full spec sets the rate) or give a template such as "
                           "'cosine' that lr fills")
     return float(lr)
@@ -146,11 +150,17 @@ class Recipe:
 
     @staticmethod
     def from_dict(data: Mapping[str, Any]) -> Recipe:
-        return Recipe(
-            optimizer=data["optimizer"], lr=data["lr"], schedule=data.get("schedule"),
-            plateau=data.get("plateau"), optimizer_args=data.get("optimizer_args", {}),
-            seed=data.get("seed", 0), fit=data.get("fit", False),
-        )
+        """The recipe of `to_dict()`. A file written before recipes checked their rate may pair
+        an lr with a full spec at another rate; the spec is what trained, so it sets the rate."""
+        fields_ = {
+            "optimizer": data["optimizer"], "schedule": data.get("schedule"), "plateau": data.get("plateau"),
+            "optimizer_args": data.get("optimizer_args", {}), "seed": data.get("seed", 0),
+            "fit": data.get("fit", False),
+        }
+        try:
+            return Recipe(lr=data["lr"], **fields_)
+        except RateMismatchError:
+            return Recipe(lr=None, **fields_)
 
     def __reduce__(self):
         """Pickled through its dict (a read-only mapping proxy does not pickle), so recipes and

@@ -63,6 +63,7 @@ lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks
 
 bench: setup
+	$(PY) benchmarks/bench_startup.py
 	$(PY) benchmarks/bench_overhead.py
 	$(PY) benchmarks/bench_finder.py
 	$(PY) benchmarks/bench_search.py

@@ -8,10 +8,12 @@ import argparse
 import subprocess
 import sys
 from pathlib import Path
-
-from rich.console import Console
+from typing import TYPE_CHECKING
 
 from ..errors import LrkitError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 SCRIPT = Path("benchmarks") / "bench_tune.py"
 
@@ -21,14 +23,15 @@ class BenchError(LrkitError):
 
 
 def add_parser(commands) -> None:
-    parser = commands.add_parser("bench", help="compare tune with the oracle and the anchors",
-                                 description=__doc__)
+    parser = commands.add_parser("bench", description=__doc__)
     parser.add_argument("tasks", nargs="*", help="built-in names or path/to/file.py:function (default: every "
                                                  "built-in learning task)")
     parser.add_argument("--held-out", action="store_true",
-                        help="the task files written by hand in benchmarks/held_out/ instead")
-    parser.add_argument("--budgets", default="1,2,3,4", help="comma-separated budgets (default 1,2,3,4)")
-    parser.add_argument("--checkout", default=".", help="the lrkit checkout holding benchmarks/ (default .)")
+                        help="the task files written by hand in benchmarks/held_out/ instead (default: the "
+                             "built-in tasks)")
+    parser.add_argument("--budgets", default="1,2,3,4", help="comma-separated budgets (default %(default)s)")
+    parser.add_argument("--checkout", default=".",
+                        help="the lrkit checkout holding benchmarks/ (default %(default)s)")
     parser.set_defaults(run=run)
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.table import Table
-
-from ..report import build_report, plot_schedules
-from ..schedules import parse
-from ._output import save_figure, write_json
+from ._output import Fit, save_figure, write_json
 from ._tune import result_view, run_tune, show_command
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 DEFAULT_TASK = "digits-mlp"
 
@@ -30,17 +29,19 @@ GALLERY = {
 
 
 def add_parser(commands) -> None:
-    parser = commands.add_parser(
-        "demo", help="run the main job (tune) on the default task", description=__doc__
-    )
-    parser.add_argument("--out", default="lrkit-report", help="folder for the output")
-    parser.add_argument("--task", default=DEFAULT_TASK, help=f"task to run on (default {DEFAULT_TASK})")
-    parser.add_argument("--budget", type=float, default=3.0, help="full training runs to spend (default 3)")
+    parser = commands.add_parser("demo", description=__doc__)
+    parser.add_argument("-o", "--out", default="lrkit-report",
+                        help="folder for the output (default %(default)s)")
+    parser.add_argument("--task", default=DEFAULT_TASK, help="task to run on (default %(default)s)")
+    parser.add_argument("--budget", type=float, default=3.0,
+                        help="full training runs to spend (default %(default)g)")
     parser.add_argument("--workers", type=int, help="worker processes (default: as tune picks them)")
     parser.set_defaults(run=run, optimizers=None, schedules=None, seed=0)
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    from ..report import build_report
+
     out = Path(args.out)
     result = run_tune(args.task, args.budget, args)
     console.print(result_view(result))
@@ -52,16 +53,22 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 
 def show_gallery(out: Path, console: Console) -> None:
-    """Each common schedule's shape over the same steps: a table and one plot."""
+    """Each common schedule's shape over the same steps: a table and one plot. The spec goes last:
+    it wraps after a comma, or goes on a narrow terminal."""
+    from rich.table import Table
+
+    from ..report import plot_schedules
+    from ..schedules import parse
+
     schedules = {name: parse(spec) for name, spec in GALLERY.items()}
     table = Table(title=f"schedule gallery over {GALLERY_STEPS} steps", title_justify="left")
-    for column in ("schedule", "spec", "start", "min", "max", "end"):
+    for column in ("schedule", "start", "min", "max", "end", "spec"):
         table.add_column(column, justify="left" if column in ("schedule", "spec") else "right")
     for name, schedule in schedules.items():
         values = schedule.values(GALLERY_STEPS)
         table.add_row(
-            name, str(schedule), *(f"{v:.4g}" for v in (values[0], values.min(), values.max(), values[-1]))
+            name, *(f"{v:.4g}" for v in (values[0], values.min(), values.max(), values[-1])), str(schedule)
         )
-    console.print(table)
+    console.print(Fit(table, prose={"spec"}, keep=5))
     path = save_figure(plot_schedules(schedules, GALLERY_STEPS), str(out / "schedules.png"))
     console.print(f"gallery plot written to {path}")

@@ -5,9 +5,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 from ..events import Callback, Event
 
 
@@ -15,6 +12,9 @@ from ..events import Callback, Event
 def progress_bar(description: str) -> Iterator[Callback]:
     """A callback that advances one bar; the bar's text shows the latest loss and rate. The bar
     appears with the first event, so an error raised before any work leaves the terminal clean."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[detail]}"), TimeElapsedColumn())

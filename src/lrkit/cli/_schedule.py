@@ -3,31 +3,34 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.table import Table
+from ._output import Fit, save_figure, write_json
 
-from ..report import plot_schedule, summarize_schedule
-from ..schedules import ScheduleError, catalogue, parse
-from ._output import save_figure, write_json
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
 
 def add_parser(commands) -> None:
-    parser = commands.add_parser(
-        "schedule", help="preview a schedule spec", description="Preview a learning-rate schedule spec."
-    )
+    parser = commands.add_parser("schedule", description="Preview a learning-rate schedule spec.")
     parser.add_argument("spec", nargs="?", help='e.g. "warmup(200) >> cosine(lr=0.1, steps=5000)"')
     parser.add_argument("--steps", type=int, help="steps to show (default: the schedule's length)")
-    parser.add_argument("--plot", metavar="FILE", help="write a plot (png, svg or pdf)")
-    parser.add_argument("--log", action="store_true", help="log scale for the plot's rate axis")
-    parser.add_argument(
-        "--json", nargs="?", const="-", metavar="FILE", help="write JSON (to stdout without FILE)"
-    )
-    parser.add_argument("--list", action="store_true", help="list every schedule and its parameters")
+    parser.add_argument("--plot", metavar="FILE",
+                        help="write a plot (png, svg or pdf) to FILE (default: none)")
+    parser.add_argument("--log", action="store_true",
+                        help="log scale for the plot's rate axis (default: linear)")
+    parser.add_argument("--json", nargs="?", const="-", metavar="FILE",
+                        help="write JSON to FILE, or to stdout without FILE (default: a table)")
+    parser.add_argument("--list", action="store_true",
+                        help="list every schedule and its parameters (default: preview SPEC)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    from ..report import plot_schedule, summarize_schedule
+    from ..schedules import ScheduleError, parse
+
     if args.list:
         console.print(_catalogue_table())
         return 0
@@ -62,6 +65,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 
 def _points_table(points) -> Table:
+    from rich.table import Table
+
     table = Table()
     table.add_column("step", justify="right")
     table.add_column("learning rate", justify="right")
@@ -71,10 +76,16 @@ def _points_table(points) -> Table:
     return table
 
 
-def _catalogue_table() -> Table:
+def _catalogue_table() -> Fit:
+    """Each schedule's spec with its parameters (wrapping after a comma, never inside a name) and
+    what it does (left out on a narrow terminal)."""
+    from rich.table import Table
+
+    from ..schedules import catalogue
+
     table = Table(title="schedules (rates are absolute, lengths in steps)", title_justify="left")
     table.add_column("spec", style="bold")
     table.add_column("what it does")
     for entry in catalogue():
         table.add_row(entry.parameters, entry.description)
-    return table
+    return Fit(table, prose={"spec", "what it does"}, keep=1)

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import argparse
 import os
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.table import Table
-
-from ..search import STRATEGIES, SearchError, Space, SweepResult, parse_rates, sweep
-from ..tasks import load_task
 from ._output import show
 from ._progress import progress_bar
 from ._train import TASK_HELP
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..search import SweepResult
 
 SHOWN = 20  # rows of the final table
 
 
 def add_parser(commands) -> None:
+    from ..search import STRATEGIES
+
     parser = commands.add_parser(
         "sweep", help="search rates, optimizers and schedules",
         description="Search learning rates (and optimizers, schedules) for TASK. Trials are kept in an "
@@ -49,6 +53,9 @@ def add_parser(commands) -> None:
 
 
 def run_command(args: argparse.Namespace, console: Console) -> int:
+    from ..search import Space, parse_rates, sweep
+    from ..tasks import load_task
+
     space = Space(**parse_rates(args.lr), optimizers=_names(args.optimizers),
                   schedules=_names(args.schedules), seeds=_seeds(args.seeds),
                   plateaus=(None, args.plateau) if args.plateau else (None,))
@@ -68,6 +75,8 @@ def run_command(args: argparse.Namespace, console: Console) -> int:
 def result_table(result: SweepResult) -> Table:
     """The trials, best first, each with what it cost in full runs (a pruned trial's loss is where
     it stopped)."""
+    from rich.table import Table
+
     table = Table(title=f"{result.strategy} sweep on {result.task}: {len(result.trials)} trials, "
                         f"cost {result.cost:.2f} full runs (study {result.study})", title_justify="left")
     with_plateau = any(t.params["plateau"] for t in result.trials)
@@ -93,6 +102,8 @@ def _names(text: str) -> tuple[str, ...]:
 
 
 def _seeds(text: str) -> tuple[int, ...]:
+    from ..search import SearchError
+
     try:
         return tuple(int(part) for part in text.split(","))
     except ValueError:

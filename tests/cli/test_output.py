@@ -96,3 +96,16 @@ def test_tune_prints_its_commands_on_one_line_each_and_they_run(tmp_path, capsys
     monkeypatch.chdir(tmp_path)
     assert main(report[1:]) == 0
     assert (tmp_path / "lrkit-report" / "index.html").is_file()
+
+
+def test_a_long_title_wraps_at_words_to_the_width_not_to_a_narrow_table(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "40")
+    title = "range test on cancer-logreg with adam: diverged after 40 steps (0.20 of a full run)"
+    table = Table("method", "lr", title=title, title_justify="left")
+    table.add_row("valley", "0.0134")
+    console = make_console()
+    with console.capture() as capture:
+        console.print(table)
+    lines = capture.get().splitlines()
+    assert " ".join(lines[:3]).split() == title.split()  # whole words, on three lines of the 40
+    assert max(map(len, lines)) <= 40 and len(lines[0]) > 30

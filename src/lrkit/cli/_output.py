@@ -95,7 +95,18 @@ class Fit:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[RenderableType]:
         table, width = self.layout(console, options.max_width)
-        yield from console.render(table, options.update_width(width))
+        wrapped = options.update(width=width, no_wrap=False, overflow="fold")  # the console folds nothing
+        if table.title:  # wraps at words to the width, not to a narrow table's
+            from rich.style import Style
+
+            title = table.title
+            if isinstance(title, str):
+                title = console.render_str(title, style=Style.pick_first(table.title_style, "table.title"))
+            justify = "default" if table.title_justify == "left" else table.title_justify  # no padding
+            yield from console.render(title, wrapped.update(justify=justify))
+            table = copy.copy(table)
+            table.title = None
+        yield from console.render(table, wrapped)
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         from rich.measure import Measurement

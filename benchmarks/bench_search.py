@@ -10,6 +10,7 @@ cost BENCHMARKS.md gives it, against which the strategies (searching on one seed
 one sweep timed with 1 and with 2 workers.
 
     python benchmarks/bench_search.py [--strategies sha,tpe] [--no-speedup] [--held-out | TASK ...]
+    python benchmarks/bench_search.py --suite [--quick] [--split design|test|both] [--no-speedup]
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from oracle import HELD_OUT, LEARNING_TASKS, RATES, cache_key, load
+import suite
+from oracle import RATES, add_task_arguments, cache_key, load, task_refs
 from rich.console import Console
 from rich.table import Table
 
@@ -99,6 +101,7 @@ def speedup(task_name: str) -> tuple[float, float]:
 
 def main(task_names: list[str], strategies: list[str], timed: bool) -> None:
     console = Console(width=200)
+    task_names = [suite.resolve(name) for name in task_names]  # suite:NAME -> the file lrkit loads
     oracle = load(task_names, log=lambda text: console.print(text, style="dim"))
     results = {}
     # Spawned, not forked: the parent runs sweeps (threads of torch, SQLAlchemy, heartbeats), and
@@ -122,16 +125,18 @@ def main(task_names: list[str], strategies: list[str], timed: bool) -> None:
     console.print(table)
 
     summary = Table(title=f"summary over tasks (grid = the oracle: ratio 1.00 at cost {GRID_COST} per seed)")
-    for column in ("strategy", "geomean ratio", "worst ratio", "tasks within 5%", "mean cost (runs)",
-                   "cost / grid", "random @ same cost: geomean", "worst"):
-        summary.add_column(column, justify="left" if column == "strategy" else "right")
+    for column in ("strategy", "tasks", "geomean ratio", "clipped at 1", "worst ratio", "tasks within 5%",
+                   "mean cost (runs)", "cost / grid", "random @ same cost: geomean", "worst"):
+        summary.add_column(column, justify="left" if column in ("strategy", "tasks") else "right")
     for strategy in strategies:
-        ratios = [results[n][strategy]["ratio"] for n in results]
-        randoms = [results[n][strategy]["random_ratio"] for n in results]
-        cost = statistics.mean(results[n][strategy]["cost"] for n in results)
-        summary.add_row(strategy, f"{_geomean(ratios):.3f}", f"{max(ratios):.2f}",
-                        f"{sum(r <= 1.05 for r in ratios)} of {len(ratios)}", f"{cost:.1f}",
-                        f"{cost / GRID_COST:.2f}", f"{_geomean(randoms):.3f}", f"{max(randoms):.2f}")
+        for group, names in suite.groups(task_names).items():
+            ratios = [results[n][strategy]["ratio"] for n in names]
+            randoms = [results[n][strategy]["random_ratio"] for n in names]
+            cost = statistics.mean(results[n][strategy]["cost"] for n in names)
+            summary.add_row(strategy, f"{group} ({len(names)})", f"{_geomean(ratios):.3f}",
+                            f"{_geomean([max(r, 1.0) for r in ratios]):.3f}", f"{max(ratios):.2f}",
+                            f"{sum(r <= 1.05 for r in ratios)} of {len(ratios)}", f"{cost:.1f}",
+                            f"{cost / GRID_COST:.2f}", f"{_geomean(randoms):.3f}", f"{max(randoms):.2f}")
     console.print(summary)
     if not timed:
         return
@@ -149,9 +154,7 @@ def _geomean(values: list[float]) -> float:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("tasks", nargs="*", help="built-in names or file.py:function (default: the built-in "
-                        "learning tasks)")
-    parser.add_argument("--held-out", action="store_true", help="the task files of held_out/ instead")
+    add_task_arguments(parser)
     parser.add_argument("--strategies", default=",".join(STRATEGIES), help="comma-separated")
     parser.add_argument("--no-speedup", dest="timed", action="store_false",
                         help="skip the 1 vs 2 workers timing")
@@ -160,4 +163,4 @@ if __name__ == "__main__":
     unknown = sorted(set(chosen) - set(STRATEGIES))
     if unknown:
         parser.error(f"unknown strategies {unknown}; choose from {list(STRATEGIES)}")
-    main(arguments.tasks or (HELD_OUT if arguments.held_out else LEARNING_TASKS), chosen, arguments.timed)
+    main(task_refs(arguments), chosen, arguments.timed)

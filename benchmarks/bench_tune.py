@@ -6,9 +6,13 @@ For every built-in learning task: the oracle (cached by oracle.py); `lrkit tune`
 with cosine decay; Prodigy; D-Adaptation Adam; Schedule-Free AdamW; DoG. Every method is scored as
 its mean final validation loss over the oracle's (ratio; 1.00 = the best of 44 configurations) and
 its cost in full runs. Anchors are cached in anchors.json (keyed by the oracle's fingerprint).
-Prints a table per task, a summary and writes a performance-profile plot.
+Prints a table per task, a summary and writes a performance-profile plot. On the suite
+(suite/, its oracle in suite_oracle.json, anchors in suite_anchors.json) the design and test
+tasks are summed up side by side, raw and with each task's ratio clipped at 1 (a ratio below 1
+is mostly the oracle's own seed noise); the headline is the test split.
 
     python benchmarks/bench_tune.py [--budgets 1,2,3,4] [--plot FILE] [--held-out | TASK ...]
+    python benchmarks/bench_tune.py --suite [--quick] [--split design|test|both] [--anchors-only]
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+import suite
 from bench_finder import ANCHORS, TLF_METHODS, final_loss, geomean, torch_lr_finder
-from oracle import HELD_OUT, LEARNING_TASKS, cache_key, load
+from oracle import add_task_arguments, cache_key, load, task_refs
 from rich.console import Console
 from rich.table import Table
 
@@ -36,6 +41,7 @@ matplotlib.use("Agg")
 SEARCH_SEED, SCORE_SEEDS = 0, (2, 3)
 BUDGETS = (1.0, 2.0, 3.0, 4.0)  # the issue's 1, 2 and 4, and 3: the default budget
 ANCHOR_CACHE = Path(__file__).with_name("anchors.json")
+SUITE_ANCHOR_CACHE = Path(__file__).with_name("suite_anchors.json")
 PROFILE = Path(__file__).parent.parent / "docs" / "img" / "tune_profile.png"
 ANCHOR_METHODS = ("adam 1e-3", *TLF_METHODS, "prodigy", "dadapt-adam", "schedulefree-adamw", "dog")
 
@@ -76,15 +82,20 @@ def anchors(task_name: str, pool: ProcessPoolExecutor) -> dict[str, dict[str, An
 
 def cached_anchors(task_names: list[str], oracle: dict, pool: ProcessPoolExecutor,
                    console: Console) -> dict[str, dict[str, Any]]:
-    cache = json.loads(ANCHOR_CACHE.read_text()) if ANCHOR_CACHE.exists() else {}
+    """Each task's anchors, from their cache while the oracle's fingerprint (which covers the
+    training code for the suite) is the one they were run under."""
+    out = {}
     for name in task_names:
+        path = SUITE_ANCHOR_CACHE if suite.is_suite(name) else ANCHOR_CACHE
+        cache = json.loads(path.read_text()) if path.exists() else {}
         key, fingerprint = cache_key(name), oracle[name]["fingerprint"]
         entry = cache.get(key)
         if entry is None or entry["fingerprint"] != fingerprint:
-            console.print(f"[dim]running the anchors on {name}...[/dim]")
-            cache[key] = {"fingerprint": fingerprint, "methods": anchors(name, pool)}
-            ANCHOR_CACHE.write_text(json.dumps(cache, indent=1) + "\n")
-    return {name: cache[cache_key(name)]["methods"] for name in task_names}
+            console.print(f"[dim]running the anchors on {key}...[/dim]")
+            entry = cache[key] = {"fingerprint": fingerprint, "methods": anchors(name, pool)}
+            path.write_text(json.dumps(cache, indent=1) + "\n")
+        out[name] = entry["methods"]
+    return out
 
 
 def _mean(losses: list[float]) -> float:
@@ -111,73 +122,84 @@ def measure_tune(task_names: list[str], budgets: tuple[float, ...], pool: Proces
     return out
 
 
-def report(oracle: dict, results: dict[str, dict[str, Any]], methods: list[str], console: Console,
-           plot: Path) -> None:
-    ratios = {m: [results[n][m]["val_loss"] / oracle[n]["val_loss"] for n in results] for m in methods}
+def report(oracle: dict, results: dict[str, dict[str, Any]], methods: list[str], groups: dict[str, list[str]],
+           console: Console, plot: Path) -> None:
+    """A row per task (ratio to the oracle, cost), then each group's summary side by side."""
+    ratio = {(n, m): results[n][m]["val_loss"] / oracle[n]["val_loss"] for n in results for m in methods}
     per_task = Table(title="final validation loss / the oracle's (seeds 2, 3), cost in full runs")
     per_task.add_column("task")
+    per_task.add_column("split")
     for method in methods:
         per_task.add_column(method, justify="right")
-    for i, name in enumerate(results):
-        cells = (f"{ratios[m][i]:.3f} ({results[name][m]['cost']:.1f})" for m in methods)
-        per_task.add_row(cache_key(name), *cells)
+    for group, names in groups.items():
+        for name in names:
+            per_task.add_row(cache_key(name), group,
+                             *(f"{ratio[name, m]:.3f} ({results[name][m]['cost']:.1f})" for m in methods))
     console.print(per_task)
-    summary = Table(title="summary over tasks (1.00 = the oracle: the best of 44 full runs per seed)")
-    for column in ("method", "geomean ratio", "tasks within 5%", "worst ratio", "worst task", "mean cost"):
-        summary.add_column(column, justify="left" if column in ("method", "worst task") else "right")
-    names = [cache_key(name) for name in results]
+    summary = Table(title="summary over tasks (1.00 = the oracle: the best of 44 full runs per seed); "
+                          "geomean, then geomean of max(r, 1), tasks within 5%, worst, mean cost")
+    summary.add_column("method")
+    for group, names in groups.items():
+        for column in ("geomean", "clipped", "within 5%", "worst", "cost"):
+            summary.add_column(f"{group} ({len(names)})\n{column}" if column == "geomean" else column,
+                               justify="right")
     for method in methods:
-        values = ratios[method]
-        worst = max(range(len(values)), key=values.__getitem__)
-        cost = statistics.mean(results[n][method]["cost"] for n in results)
-        within = f"{sum(v <= 1.05 for v in values)} of {len(values)}"
-        summary.add_row(method, f"{geomean(values):.3f}", within, f"{values[worst]:.2f}", names[worst],
-                        f"{cost:.2f}")
+        cells = []
+        for names in groups.values():
+            values = [ratio[n, method] for n in names]
+            worst = max(names, key=lambda n: ratio[n, method])
+            cells += [f"{geomean(values):.3f}", f"{geomean([max(v, 1.0) for v in values]):.3f}",
+                      f"{sum(v <= 1.05 for v in values)}", f"{ratio[worst, method]:.2f} {cache_key(worst)}",
+                      f"{statistics.mean(results[n][method]['cost'] for n in names):.2f}"]
+        summary.add_row(method, *cells)
     console.print(summary)
-    profile_plot(ratios, plot)
+    profile_plot({group: {m: [ratio[n, m] for n in names] for m in methods}
+                  for group, names in groups.items()}, plot)
     console.print(f"performance profile written to {plot}")
 
 
-def profile_plot(ratios: dict[str, list[float]], path: Path) -> None:
-    """Fraction of tasks within a factor tau of the oracle, tau from 1 to 2, one line per method."""
+def profile_plot(ratios: dict[str, dict[str, list[float]]], path: Path) -> None:
+    """Fraction of tasks within a factor tau of the oracle, tau from 1 to 2, one line per method;
+    one panel per group of tasks (design and test side by side)."""
     import matplotlib.pyplot as plt
     import numpy as np
 
     taus = np.linspace(1, 2, 201)
-    figure, ax = plt.subplots(figsize=(7, 4.5))
-    for method, values in ratios.items():
-        fractions = [np.mean([v <= tau for v in values]) for tau in taus]
-        width = 2.5 if method.startswith("tune") else 1.2
-        ax.step(taus, fractions, where="post", label=method, linewidth=width)
-    ax.set(xlabel="tau (ratio to the oracle's validation loss)", ylabel="fraction of tasks within tau",
-           title="performance profile: higher and further left is better", ylim=(-0.02, 1.02))
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    figure, axes = plt.subplots(1, len(ratios), figsize=(7 * len(ratios), 4.5), squeeze=False)
+    for ax, (group, by_method) in zip(axes[0], ratios.items()):
+        for method, values in by_method.items():
+            fractions = [np.mean([v <= tau for v in values]) for tau in taus]
+            width = 2.5 if method.startswith("tune") else 1.2
+            ax.step(taus, fractions, where="post", label=method, linewidth=width)
+        ax.set(xlabel="tau (ratio to the oracle's validation loss)", ylabel="fraction of tasks within tau",
+               title=f"{group} tasks: higher and further left is better", ylim=(-0.02, 1.02))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="lower right")
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=130, bbox_inches="tight")
     plt.close(figure)
 
 
 def main(task_names: list[str], budgets: tuple[float, ...], plot: Path) -> None:
-    console = Console(width=220)
+    console = Console(width=240)
+    task_names = [suite.resolve(name) for name in task_names]  # suite:NAME -> the file lrkit loads
     oracle = load(task_names, log=lambda text: console.print(text, style="dim"))
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
         results = measure_tune(task_names, budgets, pool, console)
         for name, methods in cached_anchors(task_names, oracle, pool, console).items():
             results[name].update(methods)
     methods = [f"tune @ {b:g}" for b in budgets] + list(ANCHOR_METHODS)
-    report(oracle, results, methods, console, plot)
+    report(oracle, results, methods, suite.groups(task_names), console, plot)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("tasks", nargs="*", help="built-in names or file.py:function (default: the built-in "
-                                                 "learning tasks)")
-    parser.add_argument("--held-out", action="store_true", help="the task files of held_out/ instead")
+    add_task_arguments(parser)
     parser.add_argument("--budgets", default=",".join(f"{b:g}" for b in BUDGETS), help="comma-separated")
+    parser.add_argument("--anchors-only", action="store_true", help="the oracle and the anchors, no tune")
     parser.add_argument("--plot", type=Path, help="where the performance profile goes (default: docs/img/)")
     arguments = parser.parse_args()
-    tasks = arguments.tasks or (HELD_OUT if arguments.held_out else LEARNING_TASKS)
-    stem = "tune_profile_held_out" if arguments.held_out else PROFILE.stem
-    plot = arguments.plot or PROFILE.with_stem(stem)
-    main(tasks, tuple(float(b) for b in arguments.budgets.split(",")), plot)
+    stem = "tune_profile_suite" if arguments.suite else "tune_profile_held_out" if arguments.held_out \
+        else PROFILE.stem
+    budgets = () if arguments.anchors_only else tuple(float(b) for b in arguments.budgets.split(","))
+    main(task_refs(arguments), budgets, arguments.plot or PROFILE.with_stem(stem))

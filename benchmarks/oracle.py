@@ -3,28 +3,40 @@
 {momentum SGD, Adam} x {constant, cosine to 0} x 11 rates 10^(-5 + 0.5k), each trained for the
 task's full budget on seeds 0 and 1; the configuration with the lowest mean final validation loss
 (a diverged run scores infinity) is retrained on seeds 2 and 3, and that mean is the oracle's score.
-The cache is keyed by a fingerprint of the task, so a changed task is recomputed.
+The cache is keyed by a fingerprint of the task, so a changed task is recomputed. The suite's
+tasks (suite/, `suite:NAME`) have their own cache, suite_oracle.json, whose fingerprint also covers
+the model's definition and the training code (the sources of lrkit.train and lrkit.optim): an
+oracle is only an oracle for the code that trains the methods it is compared with. Every entry
+records what it took to compute (wall seconds, runs, steps, the machine's cores).
 
-    python benchmarks/oracle.py [TASK ...]      # fill the cache, print the table
+    python benchmarks/oracle.py [TASK ...]                                  # fill the cache, print the table
+    python benchmarks/oracle.py --suite [--quick] [--split design|test|both]
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import math
+import os
 import statistics
-import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
+from functools import cache
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+import suite
 import torch
 
 from lrkit.tasks import load_task
 from lrkit.train import Recipe, run
 
 CACHE = Path(__file__).with_name("oracle.json")
+SUITE_CACHE = Path(__file__).with_name("suite_oracle.json")
+TRAINING_CODE = ("lrkit.train", "lrkit.optim")
 LEARNING_TASKS = [
     "digits-mlp", "digits-cnn", "cancer-logreg", "diabetes-mlp", "mnist1d-mlp", "fashion-mlp", "fashion-cnn",
 ]
@@ -39,12 +51,14 @@ SEARCH_SEEDS, SCORE_SEEDS = (0, 1), (2, 3)
 
 def cache_key(task_ref: str) -> str:
     """A task's entry in the caches: its name (a task file's path differs between checkouts)."""
+    if suite.is_suite(task_ref):
+        return suite.resolve(task_ref).rpartition(":")[2]
     return load_task(task_ref).name if ":" in task_ref else task_ref
 
 
 def fingerprint(task_name: str) -> str:
     """Changes whenever the task's data, model size or budget changes."""
-    task = load_task(task_name)
+    task = load_task(suite.resolve(task_name))
     digest = hashlib.sha256()
     digest.update(repr((task.steps, task.batch_size, task.n_train, task.n_val, task.loss_name)).encode())
     digest.update(repr(sum(p.numel() for p in task.build_model().parameters())).encode())
@@ -55,10 +69,33 @@ def fingerprint(task_name: str) -> str:
     return digest.hexdigest()[:16]
 
 
+@cache
+def code_version() -> str:
+    """A hash of the training code's sources (every .py file of lrkit.train and lrkit.optim)."""
+    digest = hashlib.sha256()
+    for package in TRAINING_CODE:
+        spec = find_spec(package)
+        folder = Path(next(iter(spec.submodule_search_locations)))  # type: ignore[union-attr]
+        for path in sorted(folder.rglob("*.py")):
+            digest.update(f"{package}/{path.relative_to(folder)}".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def suite_fingerprint(task_ref: str) -> str:
+    """`fingerprint`, the model's definition (its repr: layers, activations, dropout, decay),
+    the loss and metric, and the training code's version."""
+    task = load_task(suite.resolve(task_ref))
+    with torch.random.fork_rng(devices=[]):
+        model = repr(task.build_model())
+    parts = (fingerprint(task_ref), model, task.loss_name, task.metric_name, code_version())
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
 def train_score(task_name: str, optimizer: str, schedule: str, lr: float, seed: int) -> dict[str, Any]:
     """One full-budget run; its final validation loss (inf if diverged) and metric."""
     torch.set_num_threads(1)
-    result = run(load_task(task_name), Recipe(optimizer, lr, schedule, seed=seed))
+    result = run(load_task(suite.resolve(task_name)), Recipe(optimizer, lr, schedule, seed=seed))
     return {"optimizer": optimizer, "schedule": schedule, "lr": lr, "seed": seed,
             "val_loss": result.val_loss if math.isfinite(result.val_loss) else None,
             "val_metric": result.val_metric, "diverged_at": result.diverged_at,
@@ -71,6 +108,7 @@ def _loss(entry: dict[str, Any]) -> float:
 
 def compute(task_name: str, workers: int = 2) -> dict[str, Any]:
     """The grid on the search seeds, then the winner on the scoring seeds."""
+    began = time.perf_counter()
     jobs = [(task_name, o, s, lr, seed) for o in OPTIMIZERS for s in SCHEDULES for lr in RATES
             for seed in SEARCH_SEEDS]
     with ProcessPoolExecutor(workers) as pool:
@@ -81,35 +119,78 @@ def compute(task_name: str, workers: int = 2) -> dict[str, Any]:
         best = min(means, key=lambda key: statistics.mean(means[key]))
         scored = list(pool.map(train_score, *zip(*[(task_name, *best, seed) for seed in SCORE_SEEDS])))
     metrics = [entry["val_metric"] for entry in scored]
+    runs = grid + scored
     return {
-        "fingerprint": fingerprint(task_name),
+        "fingerprint": suite_fingerprint(task_name) if suite.is_suite(task_name) else fingerprint(task_name),
         "best": {"optimizer": best[0], "schedule": best[1], "lr": best[2],
                  "search_val_loss": statistics.mean(means[best])},
         "val_loss": statistics.mean(_loss(entry) for entry in scored),
         "val_metric": None if None in metrics else statistics.mean(metrics),
-        "runs": len(grid) + len(scored),
+        "runs": len(runs),
+        "cost": {"wall_seconds": round(time.perf_counter() - began, 1), "runs": len(runs),
+                 "steps": sum(entry["steps"] for entry in runs), "workers": workers,
+                 "cores": os.cpu_count(), "code_version": code_version()},
         "grid": grid,
         "scored": scored,
     }
 
 
 def load(task_names: list[str] | None = None, workers: int = 2, log=print) -> dict[str, dict[str, Any]]:
-    """The oracle for each task (a built-in name or `file.py:function`), from the cache when its
-    fingerprint still matches."""
-    cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}
+    """The oracle for each task (a built-in name, `file.py:function` or `suite:NAME`), from the
+    cache when its fingerprint still matches (suite tasks: suite_oracle.json, the others:
+    oracle.json)."""
+    caches = {path: json.loads(path.read_text()) if path.exists() else {} for path in (CACHE, SUITE_CACHE)}
     out = {}
     for name in task_names or LEARNING_TASKS:
-        entry = cache.get(cache_key(name))
-        if entry is None or entry["fingerprint"] != fingerprint(name):
-            log(f"computing the oracle for {name} ({len(RATES) * 4 * 2 + 2} full runs)...")
-            entry = cache[cache_key(name)] = compute(name, workers)
-            CACHE.write_text(json.dumps(cache, indent=1) + "\n")
+        in_suite = suite.is_suite(name)
+        path = SUITE_CACHE if in_suite else CACHE
+        entry = caches[path].get(cache_key(name))
+        current = suite_fingerprint(name) if in_suite else fingerprint(name)
+        if entry is None or entry["fingerprint"] != current:
+            log(f"computing the oracle for {cache_key(name)}{_why_stale(entry, in_suite)}: "
+                f"{len(RATES) * 4 * 2 + 2} full runs...")
+            entry = caches[path][cache_key(name)] = compute(name, workers)
+            path.write_text(json.dumps(caches[path], indent=1) + "\n")
         out[name] = entry
     return out
 
 
+def _why_stale(entry: dict[str, Any] | None, in_suite: bool) -> str:
+    if entry is None:
+        return ""
+    if in_suite and entry.get("cost", {}).get("code_version") != code_version():
+        return " (the training code changed)"
+    return " (the task changed)"
+
+
+def task_refs(arguments: argparse.Namespace) -> list[str]:
+    """The tasks a benchmark's command line names: the suite's (--suite, --quick, --split), the
+    held-out files (--held-out), the given references, or the built-in learning tasks."""
+    if arguments.suite:
+        return [f"{suite.PREFIX}{name}" for name in suite.names(arguments.split, arguments.quick)]
+    if arguments.held_out:
+        return HELD_OUT
+    return arguments.tasks or LEARNING_TASKS
+
+
+def add_task_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options `task_refs` reads."""
+    parser.add_argument("tasks", nargs="*", help="built-in names, file.py:function or suite:NAME (default: "
+                                                 "the built-in learning tasks)")
+    parser.add_argument("--held-out", action="store_true", help="the task files of held_out/ instead")
+    parser.add_argument("--suite", action="store_true", help="the suite's tasks instead (suite/tasks.py)")
+    parser.add_argument("--quick", action="store_true", help="with --suite: its quick subset")
+    parser.add_argument("--split", choices=(*suite.SPLITS, "both"), default="both",
+                        help="with --suite: design tasks, test tasks or both (default)")
+
+
 if __name__ == "__main__":
-    for name, entry in load(sys.argv[1:] or None).items():
-        best = entry["best"]
-        print(f"{name:14s} {best['optimizer']:8s} {best['schedule']:8s} lr={best['lr']:.0e}  "
-              f"val_loss={entry['val_loss']:.4f}  metric={entry['val_metric']}")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_task_arguments(parser)
+    parser.add_argument("--workers", type=int, default=2, help="processes, one thread each (default 2)")
+    arguments = parser.parse_args()
+    for name, entry in load(task_refs(arguments), arguments.workers).items():
+        best, cost = entry["best"], entry.get("cost", {})
+        took = f"  ({cost['wall_seconds']:.0f} s, {cost['runs']} runs)" if cost else ""
+        print(f"{cache_key(name):24s} {best['optimizer']:8s} {best['schedule']:8s} lr={best['lr']:.0e}  "
+              f"val_loss={entry['val_loss']:.4f}  metric={entry['val_metric']}{took}")

@@ -5,6 +5,6 @@ split and the quick subset, `data.py` and `models.py` what the tasks are made of
 take `--suite [--quick] [--split design|test|both]` or `suite:NAME` task references.
 """
 
-from suite.split import PREFIX, QUICK, SPLITS, is_suite, names, ref, resolve, split_of
+from suite.split import PREFIX, QUICK, SPLITS, groups, is_suite, names, ref, resolve, split_of
 
-__all__ = ["PREFIX", "QUICK", "SPLITS", "is_suite", "names", "ref", "resolve", "split_of"]
+__all__ = ["PREFIX", "QUICK", "SPLITS", "groups", "is_suite", "names", "ref", "resolve", "split_of"]

@@ -48,3 +48,13 @@ def names(split: str = "both", quick: bool = False) -> list[str]:
     if quick:
         return [name for s in chosen for name in QUICK[s]]
     return [name for name in NAMES if split_of(name) in chosen]
+
+
+def groups(task_refs: list[str]) -> dict[str, list[str]]:
+    """Suite tasks by split, design first (a split with none left out); any other tasks as one
+    group, 'all'. A benchmark sums each group up apart: design and test never mix."""
+    if not all(is_suite(task) for task in task_refs):
+        return {"all": list(task_refs)}
+    by_split = {split: [task for task in task_refs if split_of(task.rpartition(":")[2]) == split]
+                for split in SPLITS}
+    return {split: chosen for split, chosen in by_split.items() if chosen}

@@ -103,6 +103,16 @@ def test_finalists_are_retrained_in_full_on_another_seed_and_the_winner_is_the_b
     losses = result.config_losses()
     assert result.best.config in {t.config for t in confirmed}
     assert result.best_val_loss == min(losses[t.config] for t in confirmed)
+    configs = result.configs()  # as the winner is chosen: confirmed finalists by mean, then the rest
+    assert configs[0] == result.winner and result.best in configs[0].trials and configs[0].seeds == (0, 1)
+    assert [len(c.seeds) for c in configs] == sorted((len(c.seeds) for c in configs), reverse=True)
+    assert [c.val_loss for c in configs[:3]] == sorted(c.val_loss for c in configs[:3])
+    assert configs[0].val_loss == pytest.approx(sum(t.val_loss for t in configs[0].trials) / 2)
+    assert result.runner_up == configs[1] and sum(c.cost for c in configs) == pytest.approx(result.cost)
+    best = result.to_dict()["best"]
+    assert best["seeds"] == [0, 1] and best["seed_losses"] == [t.val_loss for t in configs[0].trials]
+    assert best["val_loss"] == result.best_val_loss
+    assert result.to_dict()["runner_up"]["lr"] == configs[1].params["lr"]
     again = _sweep(tmp_path, "random", Space(lr_range=(1e-4, 1.0)), trials=6, confirm=3)  # resumed
     assert [t.to_dict() for t in again.trials] == [t.to_dict() for t in result.trials]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,7 +16,11 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
+from lrkit._format import loss, rate
 from lrkit.cli import main
+from lrkit.cli._app import build_parser
+from lrkit.cli._sweep import result_table
+from lrkit.search import Space, sweep
 
 GRID = ["--strategy", "grid", "--lr", "0.001,0.01,0.1", "--optimizers", "momentum",
         "--schedules", "constant,cosine"]
@@ -30,10 +35,55 @@ def test_sweep_prints_the_trials_and_writes_json(tmp_path, capsys):
     out = tmp_path / "sweep.json"
     assert main(["sweep", "cancer-logreg", *GRID, "--workers", "1", "--out", str(tmp_path),
                  "--json", str(out)]) == 0
-    assert "grid sweep on cancer-logreg: 6 trials" in capsys.readouterr().out
+    assert "grid sweep on cancer-logreg: 6 trials of 6 configurations" in capsys.readouterr().out
     data = json.loads(out.read_text())
     assert len(data["trials"]) == 6 and data["best"]["optimizer"] == "momentum"
     assert data["cost"] == pytest.approx(6.0)
+
+
+def test_sweep_names_its_winner_first_with_its_evidence_and_its_train_command(tmp_path, capsys):
+    out = tmp_path / "sweep.json"
+    assert main(["sweep", "cancer-logreg", "--strategy", "random", "--lr", "1e-3:1", "--optimizers",
+                 "momentum", "--trials", "3", "--confirm", "2", "--workers", "1", "--out", str(tmp_path),
+                 "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    data = json.loads(out.read_text())
+    best, runner_up = data["best"], data["runner_up"]
+    rows = [line.split() for line in text.splitlines() if re.match(r"\s*\d+\s+momentum", line)]
+    assert [row[0] for row in rows] == ["1", "2", "3"]
+    assert rows[0][3:6] == [rate(best["lr"]), "0,1", loss(best["val_loss"])] and rows[0][-2] == "winner"
+    assert rows[1][3:6] == [rate(runner_up["lr"]), "0,1", loss(runner_up["val_loss"])]
+    words = " ".join(text.split())
+    each = ", ".join(loss(value) for value in best["seed_losses"])
+    assert (f"Winner: momentum at lr {rate(best['lr'])} with schedule constant: mean validation loss "
+            f"{loss(best['val_loss'])} over seeds 0 and 1 ({each})") in words
+    lead = 100 * (1 - best["val_loss"] / runner_up["val_loss"])
+    assert f"Runner-up: momentum at lr {rate(runner_up['lr'])}" in words
+    assert f"mean is {lead:.1f}% lower" in words
+    command = f"lrkit train cancer-logreg --optimizer momentum --lr {best['lr']:.6g} --schedule constant"
+    assert f"train the winner: {command}\n" in text  # on one line, so it copies whole
+    assert "more configurations" not in text and "--json" not in text  # every row shown, no false hint
+
+
+def test_the_footer_says_how_to_see_the_rows_left_out(tmp_path):
+    space = Space(lrs=(0.01, 0.1, 1.0), optimizers=("momentum",))
+    result = sweep("cancer-logreg", space, "grid", out=tmp_path)
+    assert [row for row in result_table(result).columns[0].cells] == ["1", "2", "3"]
+    assert "more configurations" not in result_table(result).caption
+    assert result_table(result, 1).caption.endswith(
+        "2 more configurations: --all lists them; --json FILE writes every trial")
+    assert result_table(result, 2, "out.json").caption.endswith(
+        "1 more configuration: --all lists them; every trial is in out.json")
+
+
+def test_every_option_of_sweep_says_what_it_does_and_its_default():
+    sweep_parser = build_parser()._subparsers._group_actions[0].choices["sweep"]
+    for action in sweep_parser._actions:
+        if action.dest in ("help", "task"):
+            continue
+        assert action.help, action.dest
+        if action.default not in (None, False):
+            assert "default" in action.help, action.dest
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,74 @@ class TrialRecord:
 
 
 @dataclass(frozen=True)
+class ConfigRecord:
+    """One configuration (optimizer, schedule, plateau, rate) as the sweep judged it: its furthest
+    trial on each of its seeds (`trials`, by seed) and what all its trials cost in full runs
+    (halving trains a configuration again at each rung, so it may have several trials a seed)."""
+
+    trials: tuple[TrialRecord, ...]
+    cost: float
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Its optimizer, schedule, plateau and lr (the seed aside)."""
+        return {key: value for key, value in self.trials[0].params.items() if key != "seed"}
+
+    @property
+    def seeds(self) -> tuple[int, ...]:
+        return tuple(trial.params["seed"] for trial in self.trials)
+
+    @property
+    def state(self) -> str:
+        """"complete" when every seed ran in full, "diverged" when any blew up, else "pruned"."""
+        states = {trial.state for trial in self.trials}
+        return "diverged" if "diverged" in states else "complete" if states == {"complete"} else "pruned"
+
+    @property
+    def steps(self) -> int:
+        """The fewest steps any of its seeds got to."""
+        return min(trial.run.steps for trial in self.trials)
+
+    @property
+    def losses(self) -> tuple[float, ...]:
+        """Each seed's validation loss where its run ended (at `steps` when it was stopped)."""
+        return tuple(trial.run.val_loss for trial in self.trials)
+
+    @property
+    def mean_loss(self) -> float:
+        """The mean over its seeds of the validation loss where each run ended."""
+        return statistics.mean(self.losses)
+
+    @property
+    def val_loss(self) -> float:
+        """The mean final validation loss over its seeds; inf unless every seed ran in full."""
+        return self.mean_loss if self.state == "complete" else math.inf
+
+    @property
+    def val_metric(self) -> float | None:
+        """The mean over its seeds of the metric where each run ended (None without a metric)."""
+        metrics = [trial.run.val_metric for trial in self.trials]
+        return None if any(metric is None for metric in metrics) else statistics.mean(metrics)
+
+    @property
+    def best(self) -> TrialRecord:
+        """Its seed with the lowest validation loss where it ended."""
+        return min(self.trials, key=lambda trial: (trial.run.val_loss, trial.number))
+
+    def rank_key(self) -> tuple[Any, ...]:
+        """How the sweep orders configurations: those run in full on every seed first, more seeds
+        before fewer (so finalists confirmed on another seed are ranked by their mean, not beaten
+        by a one-seed score that was never checked), then by mean loss; then those stopped by the
+        search, the furthest first, by their loss where they stopped; the diverged last."""
+        first = min(trial.number for trial in self.trials)
+        if self.state == "complete":
+            return (0, -len(self.trials), self.val_loss, first)
+        if self.state == "pruned":
+            return (1, -self.steps, self.mean_loss, first)
+        return (2, -self.steps, 0.0, first)
+
+
+@dataclass(frozen=True)
 class SweepResult:
     """All trials of one sweep (sorted by validation loss), the best configuration by its mean
     final validation loss over seeds, and the total cost in full runs."""
@@ -72,49 +140,77 @@ class SweepResult:
     def cost(self) -> float:
         return sum(trial.cost for trial in self.trials)
 
-    def config_losses(self) -> dict[tuple[Any, ...], float]:
-        """Mean final validation loss of each configuration over its seeds (inf if any failed).
-        A configuration that halving ran again to a later rung counts by its furthest run."""
-        groups = self._furthest()
-        return {config: statistics.mean(t.val_loss for t in runs) for config, runs in groups.items()}
-
-    def _furthest(self) -> dict[tuple[Any, ...], list[TrialRecord]]:
-        """Each configuration's furthest run on each of its seeds."""
+    def configs(self) -> tuple[ConfigRecord, ...]:
+        """Every configuration tried, in the order the winner is chosen (`ConfigRecord.rank_key`):
+        the winner first, then the runner-up."""
         furthest: dict[tuple[Any, ...], TrialRecord] = {}
+        costs: dict[tuple[Any, ...], float] = {}
         for trial in self.trials:
             key = (trial.config, trial.params["seed"])
+            costs[trial.config] = costs.get(trial.config, 0.0) + trial.cost
             if key not in furthest or (trial.run.steps, trial.number) > (furthest[key].run.steps,
                                                                          furthest[key].number):
                 furthest[key] = trial
         groups: dict[tuple[Any, ...], list[TrialRecord]] = {}
-        for (config, _), trial in furthest.items():
+        for (config, _), trial in sorted(furthest.items(), key=lambda item: item[0][1]):
             groups.setdefault(config, []).append(trial)
-        return groups
+        records = [ConfigRecord(tuple(trials), costs[config]) for config, trials in groups.items()]
+        return tuple(sorted(records, key=ConfigRecord.rank_key))
+
+    def config_losses(self) -> dict[tuple[Any, ...], float]:
+        """Mean final validation loss of each configuration over its seeds (inf if any failed).
+        A configuration that halving ran again to a later rung counts by its furthest run."""
+        return {record.trials[0].config: record.val_loss for record in self.configs()}
+
+    @property
+    def winner(self) -> ConfigRecord | None:
+        """The best configuration: the first of `configs()` when it ran in full on every seed."""
+        ranked = self.configs()
+        return ranked[0] if ranked and ranked[0].state == "complete" else None
+
+    @property
+    def runner_up(self) -> ConfigRecord | None:
+        """The configuration ranked second, when it too ran in full on every seed."""
+        ranked = self.configs()
+        return ranked[1] if len(ranked) > 1 and self.winner and ranked[1].state == "complete" else None
 
     @property
     def best(self) -> TrialRecord | None:
-        """The best trial of the best configuration (None when no trial completed). Configurations
-        trained on more seeds come first, so finalists confirmed on another seed are ranked by
-        their mean, not beaten by a one-seed score that was never checked."""
-        groups = self._furthest()
-        losses = self.config_losses()
-        finite = [config for config, loss in losses.items() if math.isfinite(loss)]
-        if not finite:
+        """The best trial (seed) of the best configuration; None when no configuration completed."""
+        winner = self.winner
+        return None if winner is None else winner.best
+
+    @property
+    def recipe(self) -> Recipe | None:
+        """The winner to train with: its optimizer, schedule template and plateau control on its
+        first seed, at its rate to 6 significant digits (a change far below what a sweep can tell
+        apart, so its command stays readable); None when no configuration completed."""
+        winner = self.winner
+        if winner is None:
             return None
-        config = min(finite, key=lambda c: (-len(groups[c]), losses[c]))
-        return min(groups[config], key=lambda t: t.val_loss)
+        p = winner.params
+        lr = float(f"{p['lr']:.6g}")
+        return Recipe(p["optimizer"], lr, p["schedule"], p["plateau"], seed=winner.seeds[0])
 
     @property
     def best_val_loss(self) -> float:
-        best = self.best
-        return math.inf if best is None else self.config_losses()[best.config]
+        winner = self.winner
+        return math.inf if winner is None else winner.val_loss
+
+    def summary(self) -> list[str]:
+        """The winner, the evidence it won on and how it beat the runner-up, in sentences."""
+        from ._summary import summarize
+
+        return summarize(self)
 
     def to_dict(self) -> dict[str, Any]:
         best = self.best
         return {
             "task": self.task, "strategy": self.strategy, "study": self.study,
             "space": self.space.to_dict(), "cost": self.cost,
-            "best": None if best is None else {**best.params, "val_loss": encode_float(self.best_val_loss)},
+            "best": None if best is None else {**best.params, **_evidence(self.winner)},
+            "runner_up": None if self.runner_up is None else {**self.runner_up.best.params,
+                                                              **_evidence(self.runner_up)},
             "trials": [trial.to_dict() for trial in self.trials],
         }
 
@@ -135,6 +231,12 @@ class SweepResult:
         from ..report import result_html
 
         return result_html(self)
+
+
+def _evidence(record: ConfigRecord) -> dict[str, Any]:
+    """A configuration's mean loss and the per-seed losses it rests on, as JSON."""
+    return {"val_loss": encode_float(record.val_loss), "seeds": list(record.seeds),
+            "seed_losses": [encode_float(value) for value in record.losses]}
 
 
 def best_first(trials: list[TrialRecord]) -> tuple[TrialRecord, ...]:

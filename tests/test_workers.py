@@ -134,10 +134,11 @@ def test_a_script_without_the_main_guard_trains_in_its_own_process_and_says_why(
 
 
 def test_the_default_trains_in_this_process_when_workers_would_not_pay_for_their_start():
-    plan = make_plan(1000, 2.0)
-    assert auto_workers(plan, 8, 1e-2, cores=2) == (2, None)  # 10 s runs: workers pay
-    assert auto_workers(plan, 8, 1e-2, cores=1) == (1, None)  # no core to spare: nothing to say
-    workers, notice = auto_workers(plan, 8, 1e-4, cores=2)  # 0.1 s runs
+    plan = make_plan(1000, 2.0)  # range-test steps of 0.1 s: full runs of about 50 s
+    assert auto_workers(plan, 8, 0.1, cores=2) == (2, None)
+    assert auto_workers(plan, 8, 0.1, cores=16) == (8, None)  # no more than 8 runs at once
+    assert auto_workers(plan, 8, 0.1, cores=1) == (1, None)  # no core to spare: nothing to say
+    workers, notice = auto_workers(plan, 8, 1e-3, cores=2)  # full runs of 0.5 s
     assert workers == 1 and "training in this process" in notice and "\n" not in notice
     assert auto_workers(make_plan(1000, 1.0), 1, 1.0, cores=4) == (1, None)  # one run: nothing to share
 

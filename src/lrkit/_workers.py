@@ -22,9 +22,11 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
-# Seconds a spawned worker takes before its first run: start Python, import torch and lrkit, build
-# the task. Measured on a 2-core machine: 3-4 s idle, up to 8 s with the other core busy.
-WORKER_START_SECONDS = 4.0
+# Seconds spawned workers take before their first run: start Python, import torch (and the
+# torch._dynamo its optimizers import on their first step) and lrkit, build the task. Measured on
+# the 2-core machine shared with other jobs (load 3-8): 7-8 s for one worker, 10-16 s for two;
+# `lrkit tune cancer-logreg --budget 2` took 10.8 s in one process and 19.7 s with two workers.
+WORKER_START_SECONDS = 8.0
 
 
 class WorkersWarning(UserWarning):

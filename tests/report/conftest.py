@@ -1,14 +1,37 @@
 """Results to report on, from one real (small) tune: its JSON, a sweep and a run made of its runs,
-its range test, and a hand-made claims result (the real claims take minutes to train)."""
+its range test, and a hand-made claims result; and real small results of every kind: a sweep of
+each strategy on cancer-logreg and claim b (the quadratic task, seconds) run for real."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 import lrkit
-from lrkit.search import Space, SweepResult, TrialRecord
+from lrkit.search import Space, SweepResult, TrialRecord, sweep
+
+# A small sweep of each strategy (cancer-logreg: a full run takes a tenth of a second): halving
+# strategies over a rate range, so runs stop at rungs between the full runs' evaluations; a grid on
+# two seeds with a rate that diverges.
+SWEEPS = {
+    "grid": (Space(lrs=(0.01, 0.1, 1e3), optimizers=("momentum",), schedules=("cosine",), seeds=(0, 1)), {}),
+    "random": (Space(lr_range=(1e-4, 1.0)), {"trials": 3, "confirm": 2}),
+    "descending": (Space(lrs=(0.3, 0.1, 0.03, 0.01, 0.003), optimizers=("adam",)), {}),
+    "sha": (Space(lr_range=(1e-4, 1.0), optimizers=("sgd", "adam"), schedules=("constant", "cosine")),
+            {"trials": 12, "confirm": 2}),
+    "asha": (Space(lr_range=(1e-4, 1.0), optimizers=("momentum", "adam")), {"trials": 9, "confirm": 1}),
+    "hyperband": (Space(lr_range=(1e-4, 1.0), optimizers=("momentum", "adam")), {"trials": 9, "confirm": 1}),
+    "tpe": (Space(lr_range=(1e-4, 1.0)), {"trials": 3, "confirm": 1}),
+}
+# What a page must never say: Python's and JSON's words for non-finite numbers, and their products.
+NON_FINITE = re.compile(r"\b(?:inf|nan|infinity)\b|nanx", re.IGNORECASE)
+
+
+def non_finite(text: str) -> list[str]:
+    """Each place `text` says inf, nan, Infinity or "nanx", with some context."""
+    return [text[max(0, m.start() - 60):m.end() + 30] for m in NON_FINITE.finditer(text)]
 
 
 @pytest.fixture(scope="session")
@@ -55,3 +78,20 @@ def claims_data() -> dict:
                     "Cosine beat constant by 12%.", {"ratio": 0.88}, (), 2, 1.0),
     )
     return ClaimsResult(claims, wall_seconds=2.5, workers=1).to_dict()
+
+
+@pytest.fixture(scope="session")
+def strategy_sweeps(tmp_path_factory) -> dict[str, dict]:
+    """Each strategy's real sweep as its JSON dict (about half a minute for all, once)."""
+    out = tmp_path_factory.mktemp("sweeps")
+    return {strategy: json.loads(json.dumps(sweep("cancer-logreg", space, strategy, out=out / strategy,
+                                                  workers=1, **options).to_dict()))
+            for strategy, (space, options) in SWEEPS.items()}
+
+
+@pytest.fixture(scope="session")
+def claims_run() -> dict:
+    """Claim b (gradient descent on a quadratic) tested for real, as its JSON dict (seconds)."""
+    from lrkit.claims import run_claims
+
+    return json.loads(json.dumps(run_claims("b", workers=1).to_dict()))

@@ -11,6 +11,7 @@ import re
 import pytest
 import torch
 
+from lrkit._format import rate, spec
 from lrkit.report import build_report, landscape, spending, view_of
 from lrkit.report._code import python_loop
 from lrkit.train import Recipe
@@ -55,11 +56,22 @@ def test_a_tune_report_has_every_section_in_reading_order(tune_page):
 
 def test_the_answer_shows_the_winning_recipe_and_how_to_train_with_it(tune_page, tune_data):
     answer = html.unescape(section(tune_page[1], "answer"))
-    recipe = tune_data["recipe"]
-    assert recipe["optimizer"] in answer and f"{recipe['lr']:.6g}" in answer and recipe["schedule"] in answer
-    assert f"lrkit train cancer-logreg --optimizer {recipe['optimizer']} --lr {recipe['lr']:.6g}" in answer
-    assert f"LRSchedule(optimizer, {recipe['schedule']!r})" in answer
+    recipe = Recipe.from_dict(tune_data["recipe"])
+    assert f"<dd>{recipe.optimizer}</dd>" in answer and f"<dd>{rate(recipe.lr)}</dd>" in answer
+    assert f"<dd>{spec(recipe.schedule)}</dd>" in answer
+    assert recipe.command("cancer-logreg", tune_data["steps"]) in answer
+    assert f"LRSchedule(optimizer, {recipe.schedule!r})" in answer
     assert tune_data["summary"][0] in answer
+
+
+def test_every_page_links_the_schedule_gallery_when_it_is_there(run_json, claims_data, tmp_path):
+    build_report(run_json, tmp_path / "without")
+    assert "schedules.png" not in (tmp_path / "without" / "index.html").read_text()
+    (tmp_path / "with").mkdir()
+    (tmp_path / "with" / "schedules.png").write_bytes(PNG_MAGIC)
+    build_report([run_json, claims_data], tmp_path / "with")
+    for name in ("index.html", "claims.html"):
+        assert '<a href="schedules.png">schedule gallery</a>' in (tmp_path / "with" / name).read_text()
 
 
 def test_the_effect_table_lists_every_rate_with_its_verdict(tune_page, tune_data):

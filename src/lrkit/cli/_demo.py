@@ -47,8 +47,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     console.print(result_view(result))
     show_command(console, result)
     write_json(result.to_dict(), str(out / "tune.json"))
+    show_gallery(out, console)  # before the report, so the report's pages link the gallery
     console.print(f"report written to {build_report(out / 'tune.json', out)}")
-    show_gallery(out, console)
     return 0
 
 

@@ -16,6 +16,8 @@ from ._svg import close, inline_svg, save_png
 from ._view import view_of
 
 _FRAGMENTS = itertools.count()  # notebook outputs share one document, so each gets its own ids
+# The schedule gallery `lrkit demo` draws into the report's folder: every page links it when it is there.
+GALLERY = "schedules.png"
 
 
 def build_report(results: Any, out_dir: str | Path) -> Path:
@@ -24,7 +26,8 @@ def build_report(results: Any, out_dir: str | Path) -> Path:
     `results` is one result or a list of them, each a result object (TuneResult, SweepResult,
     RunResult, FinderResult, ClaimsResult), its `to_dict()`, or the path of its JSON file. The
     first gets `index.html`, each other its own page (`claims.html`, ...) linked from every page;
-    a `claims.json` next to the first file joins the report when no claims result was given.
+    a `claims.json` next to the first file joins the report when no claims result was given. A
+    schedule gallery (`schedules.png`) already in `out_dir` is linked from every page.
     """
     items = list(results) if isinstance(results, (list, tuple)) else [results]
     if not items:
@@ -45,6 +48,8 @@ def build_report(results: Any, out_dir: str | Path) -> Path:
         stem = "" if name == "index.html" else name.removesuffix(".html") + "-"
         body = "\n".join(section_html(s, _render(s, f"{stem}{s.id}", out)) for s in parts)
         links = [(href, text) for href, text in pages if href != name] if len(pages) > 1 else []
+        if (out / GALLERY).is_file():
+            links.append((GALLERY, "schedule gallery"))
         links += [(f"#{s.id}", s.title) for s in parts]
         (out / name).write_text(page(title, subtitle, links, body), encoding="utf-8")
     return out / "index.html"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from .._format import loss, rate
 from ._html import Section, escape, facts, table
 
 if TYPE_CHECKING:
@@ -55,11 +56,32 @@ def _verdict(verdict: str) -> str:
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, str]:
-    """Nested measurements as "a.b" keys; lists and numbers as short JSON text."""
+    """Nested measurements as "a.b" keys; each value as short text (numbers as `_text` writes them)."""
     if isinstance(value, dict):
         flat: dict[str, str] = {}
         for key, item in value.items():
             flat.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
         return flat
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    text = _text(value, _is_rate(prefix))
     return {prefix: text if len(text) <= _LONGEST_VALUE else text[: _LONGEST_VALUE - 1] + "…"}
+
+
+def _text(value: Any, rates: bool) -> str:
+    """A measurement as text: rates to 3 significant digits, other numbers to 4, a value that is
+    not finite as ∞ or –, lists in brackets."""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, float):
+        return rate(value) if rates else loss(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_text(item, rates) for item in value) + "]"
+    if isinstance(value, dict):
+        items = (f"{key}: {_text(item, _is_rate(str(key)))}" for key, item in value.items())
+        return "{" + ", ".join(items) + "}"
+    return str(value)
+
+
+def _is_rate(key: str) -> bool:
+    """Whether a measurement's name says it holds learning rates ("best_lr", "rates", "lrs")."""
+    name = key.rsplit(".", 1)[-1].lower()
+    return "lr" in name.split("_") or "lrs" in name.split("_") or "rate" in name

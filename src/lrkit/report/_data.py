@@ -4,6 +4,7 @@ against rate (the landscape), and where the budget went. Plots draw these; tests
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -14,16 +15,20 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class LandscapePoint:
-    """One run in the landscape: its rate, its validation loss at `step` (the last step every run
-    of its group reached, so rates are compared at equal training; inf when it diverged) and at
-    the step it ended (`final_loss` after `steps`)."""
+    """One rate of a group in the landscape, over the seeds it ran on: its validation loss at
+    `step` (the last step every rate of the group reached, so rates are compared at equal
+    training; inf when it diverged, None when it has no evaluation around that step), and where
+    it ended (`final_loss` after `steps`). `interpolated` when some seed had no evaluation at
+    `step` itself and its loss there is read off the line between its two nearest evaluations."""
 
     lr: float
-    val_loss: float
+    val_loss: float | None
     step: int
     final_loss: float
     steps: int
-    full: bool  # trained to its whole budget
+    full: bool  # trained to its whole budget on every seed
+    seeds: int = 1
+    interpolated: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,22 +57,60 @@ def group_runs(runs: tuple[RunResult, ...]) -> dict[str, list[RunResult]]:
 
 
 def landscape(runs: tuple[RunResult, ...]) -> dict[str, list[LandscapePoint]]:
-    """Each group's runs as landscape points, by rate."""
+    """Each group's rates as landscape points, by rate."""
     return {label: _points(members) for label, members in group_runs(runs).items()}
 
 
+def by_seed(runs: list[RunResult]) -> dict[float, dict[int, list[RunResult]]]:
+    """Runs by rate, then by seed (a search may train one rate on one seed more than once: halving
+    trains a configuration again to each rung)."""
+    out: dict[float, dict[int, list[RunResult]]] = {}
+    for run in runs:
+        out.setdefault(run.recipe.lr, {}).setdefault(run.recipe.seed, []).append(run)
+    return out
+
+
+def furthest(runs: list[RunResult]) -> RunResult:
+    """The run that got furthest (the last of equals)."""
+    return max(reversed(runs), key=lambda run: run.steps)
+
+
+def loss_at(runs: list[RunResult], step: int) -> tuple[float, bool] | None:
+    """The validation loss at `step` of one rate on one seed, read from any of its runs: an
+    evaluation at that step (False), or the straight line between the nearest evaluations before
+    and after it (True, interpolated); None when it has no evaluation on one side of `step`."""
+    points: dict[int, float] = {}
+    for run in sorted(runs, key=lambda run: run.steps):
+        points.update((e.step, e.val_loss) for e in run.evaluations if math.isfinite(e.val_loss))
+    if step in points:
+        return points[step], False
+    before = max((s for s in points if s < step), default=None)
+    after = min((s for s in points if s > step), default=None)
+    if before is None or after is None:
+        return None
+    weight = (step - before) / (after - before)
+    return points[before] + weight * (points[after] - points[before]), True
+
+
 def _points(runs: list[RunResult]) -> list[LandscapePoint]:
-    reached = [run.evaluations[-1].step for run in runs if run.evaluations and not run.diverged]
+    rates = by_seed(runs)
+    ends = {lr: [furthest(seed_runs) for seed_runs in seeds.values()] for lr, seeds in rates.items()}
+    reached = [min(run.evaluations[-1].step if run.evaluations else 0 for run in last)
+               for last in ends.values() if not any(run.diverged for run in last)]
     common = min(reached, default=0)
-    return [LandscapePoint(run.recipe.lr, _loss_at_or_before(run, common), common, run.val_loss, run.steps,
-                           run.steps == run.budget and not run.diverged) for run in runs]
-
-
-def _loss_at_or_before(run: RunResult, step: int) -> float:
-    if run.diverged:
-        return math.inf
-    before = [e.val_loss for e in run.evaluations if e.step <= step]
-    return before[-1] if before else math.inf
+    points = []
+    for lr, seeds in rates.items():
+        last = ends[lr]
+        diverged = any(run.diverged for run in last)
+        found = [] if diverged else [value for seed_runs in seeds.values()
+                                     if (value := loss_at(seed_runs, common)) is not None]
+        val_loss = math.inf if diverged else (statistics.mean(v for v, _ in found) if found else None)
+        final = statistics.mean(run.val_loss for run in last)
+        full = all(run.steps == run.budget and not run.diverged for run in last)
+        steps = min(run.steps for run in last)
+        points.append(LandscapePoint(lr, val_loss, common, final, steps, full, len(last),
+                                     any(interpolated for _, interpolated in found)))
+    return points
 
 
 def spending(view: ReportView) -> list[Spend]:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._format import rate
 from ._schedule_plot import _pyplot
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def plot_finder(result: FinderResult, ax: Axes | None = None) -> Figure:
                 color=_MARKERS.get(name, "k"),
                 linewidth=2.2 if bold else 1.0,
                 linestyle="-" if bold else "--",
-                label=f"{LABELS.get(name, name)}: {value:.2g}",
+                label=f"{LABELS.get(name, name)}: {rate(value)}",
             )
     ax.set_xscale("log")
     ax.set_xlabel("learning rate")

@@ -4,7 +4,6 @@ dark, readable from a phone to a wide screen; the same sections as a notebook fr
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -111,13 +110,6 @@ class Section:
 def escape(text: object) -> str:
     """Text made safe to put in HTML."""
     return html.escape(str(text), quote=True)
-
-
-def number(value: float | None) -> str:
-    """A loss or metric as a table shows it: 4 significant digits, ∞ for a diverged run."""
-    if value is None:
-        return "–"
-    return f"{value:.4g}" if math.isfinite(value) else "∞"
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Collection[int] = (),

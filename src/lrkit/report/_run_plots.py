@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._format import rate, spec
 from ._data import group_runs
 from ._schedule_plot import _pyplot
 
@@ -26,9 +27,11 @@ def plot_rate_curves(runs: list[RunResult], ax: Axes, winner: RunResult | None =
     import matplotlib
 
     colours = matplotlib.colormaps["plasma"](np.linspace(0, 0.85, max(len(runs), 2)))
+    rates = [run.recipe.lr for run in runs]
     for run, colour in zip(runs, colours):
-        bold = winner is not None and run == winner
-        label = f"lr {run.recipe.lr:.3g}" + (" (winner)" if bold else "")
+        bold = winner is not None and _same_config(run, winner)
+        seed = f" seed {run.recipe.seed}" if rates.count(run.recipe.lr) > 1 else ""
+        label = f"lr {rate(run.recipe.lr)}{seed}" + (" (winner)" if bold else "")
         loss = smoothed(run.train_loss)
         ax.plot(np.arange(1, len(loss) + 1), loss, color=colour, linewidth=2.2 if bold else 1.2, label=label)
         evaluations = [e for e in run.evaluations if math.isfinite(e.val_loss)]
@@ -66,8 +69,8 @@ def plot_lr(run: RunResult, ax: Axes | None = None) -> Figure:
     ax.plot(steps, run.lr, color="C0", linewidth=1.8, label="rate applied")
     ax.set_xlabel("step")
     ax.set_ylabel("learning rate")
-    ax.set_title(f"{run.recipe.optimizer}: {run.recipe.schedule or 'constant'}"
-                 + (f" + {run.recipe.plateau}" if run.recipe.plateau else ""), fontsize=8)
+    ax.set_title(f"{run.recipe.optimizer}: {spec(run.recipe.schedule or 'constant')}"
+                 + (f" + {spec(run.recipe.plateau)}" if run.recipe.plateau else ""), fontsize=8)
     ax.grid(alpha=0.3)
     if run.recipe.plateau:
         ax.legend(fontsize=8)
@@ -79,9 +82,15 @@ def plot_run(run: RunResult) -> Figure:
     figure, (top, bottom) = _pyplot().subplots(2, 1, figsize=(7, 5.5), sharex=True, layout="constrained",
                                                height_ratios=(3, 2))
     plot_rate_curves([run], top)
-    top.set_title(f"{run.task}: {run.recipe.optimizer} at lr {run.recipe.lr:.3g}", fontsize=9)
+    top.set_title(f"{run.task}: {run.recipe.optimizer} at lr {rate(run.recipe.lr)}", fontsize=9)
     plot_lr(run, bottom)
     return figure
+
+
+def _same_config(run: RunResult, other: RunResult) -> bool:
+    """The same optimizer, rate, schedule and plateau control, whatever the seed."""
+    a, b = run.recipe, other.recipe
+    return (a.optimizer, a.lr, a.schedule, a.plateau) == (b.optimizer, b.lr, b.schedule, b.plateau)
 
 
 def figure_for(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:

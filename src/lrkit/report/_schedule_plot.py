@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._format import spec
 from ..schedules import Schedule
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ def plot_schedule(schedule: Schedule, steps: int, ax: Axes | None = None, log: b
         ax.set_yscale("log")
     ax.set_xlabel("step")
     ax.set_ylabel("learning rate")
-    ax.set_title(_wrap(str(schedule)), fontsize=8)
+    ax.set_title(_wrap(spec(str(schedule))), fontsize=8)
     ax.grid(alpha=0.3)
     return figure
 
@@ -50,7 +51,7 @@ def plot_schedules(schedules: Mapping[str, Schedule], steps: int, columns: int =
     )
     for ax, (name, schedule) in zip(axes.flat, schedules.items()):
         plot_schedule(schedule, steps, ax=ax)
-        ax.set_title(f"{name}\n{_wrap(str(schedule), 70)}", fontsize=7)
+        ax.set_title(f"{name}\n{_wrap(spec(str(schedule)), 70)}", fontsize=7)
     for ax in list(axes.flat)[len(schedules):]:
         ax.set_visible(False)
     return figure

@@ -31,11 +31,12 @@ def plot_landscape(runs: tuple[RunResult, ...], ax: Axes | None = None) -> Figur
     any_diverged = False
     for index, (label, points) in enumerate(landscape(runs).items()):
         colour = f"C{index % 10}"
-        finite = [p for p in points if math.isfinite(p.val_loss)]
+        finite = [p for p in points if p.val_loss is not None and math.isfinite(p.val_loss)]
         full = [p for p in points if p.full]
-        diverged = [p.lr for p in points if not math.isfinite(p.val_loss)]
+        diverged = [p.lr for p in points if p.val_loss == math.inf]
+        read = "interpolated at" if any(p.interpolated for p in finite) else "at"
         ax.plot([p.lr for p in finite], [p.val_loss for p in finite], "o-", color=colour, markersize=5,
-                linewidth=1.3, label=f"{label} (at step {points[0].step})")
+                linewidth=1.3, label=f"{label} ({read} step {points[0].step})")
         ax.plot([p.lr for p in full], [p.final_loss for p in full], "*", color=colour, markersize=12,
                 markeredgecolor="black", markeredgewidth=0.5)
         ax.plot(diverged, [0.96] * len(diverged), "x", color=colour, markersize=9, markeredgewidth=2,

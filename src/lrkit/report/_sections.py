@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from .._format import loss, rate, spec
 from ._code import python_loop
 from ._data import spending
-from ._effects_table import effect_rows, effects_table
+from ._effects_table import config_effects_table, effect_rows, effects_table
 from ._finder_plot import LABELS
-from ._html import Section, code_block, escape, facts, number, table
+from ._html import Section, code_block, escape, facts, table
 from ._run_plots import plot_curves, plot_lr
 from ._schedule import summarize_schedule
 from ._search_plots import plot_budget, plot_landscape, plot_range_tests
@@ -42,6 +43,8 @@ def answer(view: ReportView) -> Section:
 
 def effects(view: ReportView) -> Section | None:
     """Every rate tried with its pace, outcome and verdict."""
+    if view.config_effects:
+        return _config_effects(view)
     if not view.effects:
         return None
     counts = Counter(effect.verdict for effect in view.effects)
@@ -55,6 +58,21 @@ def effects(view: ReportView) -> Section | None:
                    effects_table(effect_rows(view.effects, view.final), view.metric_name))
 
 
+def _config_effects(view: ReportView) -> Section:
+    """A sweep's configurations, each judged at a step it really reached."""
+    counts = Counter(effect.verdict for effect in view.config_effects)
+    tally = ", ".join(f"{count} {verdict}" for verdict, count in counts.items())
+    intro = (f"Every configuration tried ({tally}), set against the best rate of the same optimizer and "
+             "schedule, at the last step it reached and on the seeds both ran: a configuration the search "
+             "stopped early is judged where it stopped, against the best rate's evaluation at that step "
+             "(interpolated between the best rate's nearest evaluations when it had none there, and said "
+             "so). Too high: diverged, oscillating (a higher loss at the same step) or overfitting; good: "
+             "within 5% of the best; too low: slow. Val loss is the mean over its seeds where its runs "
+             "ended, each seed's value under it. ★ marks the winner.")
+    return Section("effects", "What each configuration did", intro,
+                   config_effects_table(view.config_effects, view.metric_name))
+
+
 def curves(view: ReportView) -> Section | None:
     """Loss over steps for every rate."""
     if not view.runs:
@@ -62,7 +80,10 @@ def curves(view: ReportView) -> Section | None:
     intro = ("Loss over steps for every rate, a panel per optimizer and schedule: lines are the training "
              "loss (smoothed), dots the validation loss, a cross a divergence. Too high a rate falls fast "
              "and stalls or blows up, too low a rate crawls; runs that stop early were cut by the search.")
-    return Section("curves", "Training curves by rate", intro, figure=plot_curves(view.runs, view.final))
+    if view.curve_runs:
+        intro += " Each configuration is drawn by its furthest run on each seed."
+    return Section("curves", "Training curves by rate", intro,
+                   figure=plot_curves(view.curve_runs or view.runs, view.final))
 
 
 def range_tests(view: ReportView) -> Section | None:
@@ -87,7 +108,7 @@ def schedule(view: ReportView) -> Section | None:
     if run is None or not run.lr:
         return None
     points = summarize_schedule(run.recipe.build_schedule(run.budget), run.budget)
-    body = table(["step", "lr", "point"], [[str(p.step), f"{p.lr:.4g}", escape(p.label)] for p in points],
+    body = table(["step", "lr", "point"], [[str(p.step), rate(p.lr), escape(p.label)] for p in points],
                  numeric={0, 1})
     intro = (f"The rate the recommended run applied at each of its {run.steps} steps"
              + (", plateau control included (dashed: the schedule alone)" if run.recipe.plateau else "")
@@ -127,17 +148,18 @@ def _recipe_list(view: ReportView) -> str:
         return ""
     arguments = "".join(f", {k}={v!r}" for k, v in recipe.optimizer_args.items())
     items = [("optimizer", recipe.optimizer + arguments),
-             ("learning rate", f"{recipe.lr:.6g}"), ("schedule", recipe.schedule or "constant")]
+             ("learning rate", rate(recipe.lr)), ("schedule", spec(recipe.schedule or "constant"))]
     if recipe.plateau:
-        items.append(("plateau control", recipe.plateau))
+        items.append(("plateau control", spec(recipe.plateau)))
     final = view.final
-    if final is not None:
-        items.append(("validation loss", number(final.val_loss) + f" after {final.steps} steps"))
+    if view.scores:
+        items += view.scores
+    elif final is not None:
+        items.append(("validation loss", loss(final.val_loss) + f" after {final.steps} steps"))
         if final.val_metric is not None:
-            items.append((f"validation {view.metric_name or 'metric'}", number(final.val_metric)))
+            items.append((f"validation {view.metric_name or 'metric'}", loss(final.val_metric)))
     return facts((key, escape(value)) for key, value in items)
 
 
 def _rate(value: float | None) -> str:
-    return "–" if value is None else f"{value:.3g}"
-
+    return "–" if value is None else rate(value)

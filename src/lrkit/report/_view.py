@@ -6,18 +6,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .._format import loss, rate, seeds, spec
+
 if TYPE_CHECKING:  # the result packages load torch and optuna; `import lrkit.report` stays light
     from ..finder import FinderResult
     from ..search import SweepResult
+    from ..search._result import ConfigRecord
     from ..train import Recipe, RunResult
     from ..tune import RateEffect
+    from ._sweep_effects import ConfigEffect
 
 
 @dataclass(frozen=True)
 class ReportView:
     """What a report shows of one result. `recipe` is the recommendation (None if there is none),
     `final` its run (None for a range test), `runs` every training run made, `steps` the length of a
-    full run (None when unknown) and `budget` what was asked in full runs (None when not budgeted)."""
+    full run (None when unknown) and `budget` what was asked in full runs (None when not budgeted).
+    A sweep also has `config_effects` (its verdicts by configuration, in place of `effects`),
+    `curve_runs` (the runs drawn: each configuration's furthest run on each seed, as halving
+    trains a configuration again at each rung) and `scores` (its winner's mean over seeds)."""
 
     kind: str
     task: str
@@ -31,6 +38,9 @@ class ReportView:
     metric_name: str | None
     steps: int | None
     budget: float | None = None
+    config_effects: tuple[ConfigEffect, ...] = ()
+    curve_runs: tuple[RunResult, ...] = ()
+    scores: tuple[tuple[str, str], ...] = ()
 
 
 def view_of(result: Any) -> ReportView:
@@ -56,36 +66,51 @@ def view_of(result: Any) -> ReportView:
 
 def final_sentence(run: RunResult) -> str:
     """A run's outcome in one sentence."""
+    from ..search._groups import schedule_name
+
     recipe = run.recipe
     if run.diverged:
-        return f"{recipe.optimizer} at lr {recipe.lr:.3g} diverged at step {run.diverged_at}."
-    metric = "" if run.val_metric is None else f", {run.metric_name or 'metric'} {run.val_metric:.4g}"
-    return (f"{recipe.optimizer} at lr {recipe.lr:.3g} with schedule {recipe.schedule or 'constant'}: "
-            f"validation loss {run.val_loss:.4g}{metric} after {run.steps} steps.")
+        return f"{recipe.optimizer} at lr {rate(recipe.lr)} diverged at step {run.diverged_at}."
+    metric = "" if run.val_metric is None else f", {run.metric_name or 'metric'} {loss(run.val_metric)}"
+    plateau = f" and {spec(recipe.plateau)}" if recipe.plateau else ""
+    return (f"{recipe.optimizer} at lr {rate(recipe.lr)} with schedule {schedule_name(run)}{plateau}: "
+            f"validation loss {loss(run.val_loss)}{metric} after {run.steps} steps.")
 
 
 def _sweep_view(result: SweepResult) -> ReportView:
-    from ..tune import rate_effects
+    from ._sweep_effects import config_effects
 
     runs = tuple(trial.run for trial in result.trials)
-    best = result.best
-    final = None if best is None else best.run
-    first = f"A {result.strategy} sweep of {len(runs)} trials ({result.cost:.2f} full runs)"
-    summary = (f"{first}; none completed.",) if final is None else (
-        f"{first}; the best configuration, by its mean over seeds:", final_sentence(final))
-    return ReportView("sweep", result.task, f"{result.strategy} sweep on {result.task}",
-                      None if final is None else final.recipe, final, runs,
-                      () if final is None else rate_effects(runs, final), (), summary,
-                      runs[0].metric_name if runs else None, runs[0].budget if runs else None)
+    configs = result.configs()
+    winner, best = result.winner, result.best
+    scores = () if winner is None else _scores(winner, best.run.metric_name)
+    return ReportView("sweep", result.task, f"{result.strategy} sweep on {result.task}", result.recipe,
+                      None if best is None else best.run, runs, (), (), tuple(result.summary()),
+                      runs[0].metric_name if runs else None, runs[0].budget if runs else None,
+                      config_effects=config_effects(result) if runs else (),
+                      curve_runs=tuple(trial.run for config in configs for trial in config.trials),
+                      scores=scores)
+
+
+def _scores(winner: ConfigRecord, metric_name: str | None) -> tuple[tuple[str, str], ...]:
+    """The winner's validation loss (and metric): its mean over seeds, each seed's value."""
+    each = ", ".join(loss(value) for value in winner.losses)
+    over = (f" on {seeds(winner.seeds)}" if len(winner.seeds) == 1
+            else f", the mean over {seeds(winner.seeds)} ({each})")
+    items = [("validation loss", f"{loss(winner.val_loss)}{over}, after {winner.steps} steps")]
+    if winner.val_metric is not None:
+        items.append((f"validation {metric_name or 'metric'}",
+                      loss(winner.val_metric) + ("" if len(winner.seeds) == 1 else " (mean)")))
+    return tuple(items)
 
 
 def _finder_view(result: FinderResult) -> ReportView:
     from ..train import Recipe
 
-    rate = result.suggestion
-    recipe = None if rate is None else Recipe(result.optimizer, float(f"{rate:.3g}"), "cosine")
+    suggestion = result.suggestion
+    recipe = None if suggestion is None else Recipe(result.optimizer, float(f"{suggestion:.3g}"), "cosine")
     said = (f"The range test of {result.optimizer} ({result.steps} steps, {result.stop_reason}) "
-            + ("found no rate where the loss falls." if rate is None
-               else f"suggests lr {rate:.3g} ({result.method}); train with it and a cosine decay."))
+            + ("found no rate where the loss falls." if suggestion is None
+               else f"suggests lr {rate(suggestion)} ({result.method}); train with it and a cosine decay."))
     return ReportView("finder", result.task, f"range test on {result.task or 'a model'}", recipe, None,
                       (), (), (result,), (said,), None, result.budget)

@@ -51,14 +51,14 @@ def tune(
     if workers is not None and workers > 1 and not isinstance(task, str):
         _check_picklable(task)
     progress = _Progress(plan, callback)
-    finders, seconds_per_step = _range_tests(task_object, plan, seed, progress)
+    finders, range_test_step = _range_tests(task_object, plan, seed, progress)
     suggestions = _suggestions(finders)
     candidates = plan.candidates(suggestions, seed)
     if not candidates:
         raise TuneError(f"no range test on {task_object.name} found a rate where the loss falls "
                         f"({', '.join(plan.optimizers)}); check the task's loss and data")
     if workers is None:
-        workers = _default_workers(task, plan, len(candidates), seconds_per_step, callback)
+        workers = _default_workers(task, plan, len(candidates), range_test_step, callback)
     workers = usable_workers(workers)
     interrupted = False
     with tempfile.TemporaryDirectory(prefix="lrkit-tune-") as folder:
@@ -166,15 +166,15 @@ def _final(winner: RunResult, alternatives: list[RunResult]) -> RunResult:
     return winner
 
 
-def _default_workers(task: Task | str, plan: TunePlan, candidates: int, seconds_per_step: float | None,
+def _default_workers(task: Task | str, plan: TunePlan, candidates: int, range_test_step: float | None,
                      callback: Callback) -> int:
     """One worker per core, or this process alone when runs are too short to pay for starting
     workers (said in a "notice" event) or the Task object cannot be sent to them."""
     if not isinstance(task, str) and not _picklable(task):
         return 1
-    if seconds_per_step is None:  # no range test to time (rate-free optimizers only)
+    if range_test_step is None:  # no range test to time (rate-free optimizers only)
         return os.cpu_count() or 1
-    workers, notice = auto_workers(plan, candidates, seconds_per_step, os.cpu_count() or 1)
+    workers, notice = auto_workers(plan, candidates, range_test_step, os.cpu_count() or 1)
     if notice:
         callback(Event("notice", 0, 0, {"message": notice}))
     return workers

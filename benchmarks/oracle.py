@@ -192,5 +192,6 @@ if __name__ == "__main__":
     for name, entry in load(task_refs(arguments), arguments.workers).items():
         best, cost = entry["best"], entry.get("cost", {})
         took = f"  ({cost['wall_seconds']:.0f} s, {cost['runs']} runs)" if cost else ""
+        edge = "  at the grid's edge" if best["lr"] in (RATES[0], RATES[-1]) else ""
         print(f"{cache_key(name):24s} {best['optimizer']:8s} {best['schedule']:8s} lr={best['lr']:.0e}  "
-              f"val_loss={entry['val_loss']:.4f}  metric={entry['val_metric']}{took}")
+              f"val_loss={entry['val_loss']:.4f}  metric={entry['val_metric']}{took}{edge}")

@@ -110,12 +110,14 @@ def adding(n: int, n_val: int, length: int) -> Split:
 
 
 @functools.cache
-def majority(n: int, n_val: int, length: int) -> Split:
-    """Bits with a drifting bias; the label is whether ones outnumber zeros."""
+def majority(n: int, n_val: int, length: int, flip: float) -> Split:
+    """Bits with a drifting bias; the label is whether ones outnumber zeros, flipped for a fraction
+    `flip` of the sequences (so the loss has a floor above 0 and the ratio to it stays readable)."""
     rng = np.random.default_rng(SEED)
     bias = rng.uniform(0.3, 0.7, size=(n + n_val, 1))
     bits = (rng.random((n + n_val, length)) < bias).astype(np.float32)
-    labels = (bits.sum(axis=1) * 2 > length).astype(np.int64)
+    labels = (bits.sum(axis=1) * 2 > length) ^ (rng.random(n + n_val) < flip)
+    labels = labels.astype(np.int64)
     inputs = bits[..., None] * 2 - 1
     return _pair(inputs[n_val:], labels[n_val:]), _pair(inputs[:n_val], labels[:n_val])
 

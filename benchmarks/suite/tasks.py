@@ -1,4 +1,4 @@
-"""The task family: 44 small tasks that differ in what moves the best learning rate.
+"""The task family: 45 small tasks that differ in what moves the best learning rate.
 
 They vary the architecture (linear and logistic models, MLPs of several widths, depths and
 activations, CNNs with and without BatchNorm, residual nets, GRU/LSTM, small transformers), the
@@ -178,8 +178,8 @@ _add("fashion-mlp-wd", flat(P(fashion, 3000)), P(MLP, 784, 256, 10),
 _add("adding-lstm", P(data.adding, 4000, 500, 30), P(RNN, "lstm", 2, 32, 1, chunk=3),
      "the adding problem, length 30 read 3 at a time, LSTM of 32, MSE", steps=800, batch=64, loss="mse",
      metric=None)
-_add("majority-gru", P(data.majority, 3000, 500, 24), P(RNN, "gru", 1, 16, 2, chunk=2),
-     "majority of 24 bits read 2 at a time, GRU of 16", steps=400, batch=32)
+_add("majority-gru", P(data.majority, 3000, 500, 24, 0.1), P(RNN, "gru", 1, 16, 2, chunk=2),
+     "majority of 24 bits read 2 at a time (10% of labels flipped), GRU of 16", steps=400, batch=32)
 _add("sines-gru-huber", P(data.sines, 2000, 400, 40, 0.2), P(RNN, "gru", 1, 32, 1, chunk=4),
      "next value of noisy (t-distributed) sines, 40 values 4 at a time, GRU of 32, Huber", steps=400,
      batch=32, loss=huber, metric=None)

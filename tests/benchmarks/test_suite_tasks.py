@@ -58,3 +58,11 @@ def test_weight_decay_gives_the_gradient_of_the_l2_penalty():
 def test_each_kind_of_model_trains_on_its_data(name):
     result = run(build(name), Recipe("adam", 1e-3), steps=3)
     assert result.steps == 3 and math.isfinite(result.val_loss)
+
+
+def test_groups_keep_design_and_test_apart_and_other_tasks_together():
+    refs = [suite.resolve(f"suite:{name}") for name in suite.names("both", quick=True)]
+    grouped = suite.groups(refs)
+    assert list(grouped) == ["design", "test"]
+    assert [r.rpartition(":")[2] for r in grouped["test"]] == list(suite.QUICK["test"])
+    assert suite.groups([*refs, "digits-mlp"]) == {"all": [*refs, "digits-mlp"]}

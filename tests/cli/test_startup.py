@@ -37,7 +37,8 @@ def modules_after(argv: list[str]) -> set[str]:
     ["--help"],
     ["schedule", "--list"],
     ["schedule", "cosine(0.1, steps=100)"],
-    *([name, "--help"] for name in ("tasks", "tune", "schedule", "report", "claims", "bench", "demo")),
+    *([name, "--help"] for name in ("tasks", "train", "find", "sweep", "tune", "schedule", "report", "claims",
+                                    "bench", "demo")),
 ])
 def test_commands_start_without_torch_optuna_or_matplotlib(argv):
     loaded = modules_after(argv)

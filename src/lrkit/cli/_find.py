@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def add_parser(commands) -> None:
-    parser = commands.add_parser("find", help="run the learning-rate range test",
+    parser = commands.add_parser("find",
                                  description="Ramp the rate up over a few steps and suggest one.")
     parser.add_argument("task", help=TASK_HELP)
     parser.add_argument("--optimizer", default="adam", help=OPTIMIZER_HELP)

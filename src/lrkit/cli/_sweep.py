@@ -25,7 +25,7 @@ def add_parser(commands) -> None:
     from ..search import STRATEGIES
 
     parser = commands.add_parser(
-        "sweep", help="search rates, optimizers and schedules",
+        "sweep",
         description="Search learning rates (and optimizers, schedules) for TASK. Trials are kept in an "
                     "Optuna study: run the same command again to resume, or start more workers with "
                     "the same --storage and --study to share the work. Prints the winner (the lowest "

@@ -22,9 +22,7 @@ OPTIMIZER_HELP = ("optimizer name such as adam, adamw, momentum or sgd; a wrong 
 
 
 def add_parser(commands) -> None:
-    parser = commands.add_parser(
-        "train", help="train a task with one recipe", description="Train TASK once with the given recipe."
-    )
+    parser = commands.add_parser("train", description="Train TASK once with the given recipe.")
     parser.add_argument("task", help=TASK_HELP)
     parser.add_argument("--optimizer", default="adam", help=OPTIMIZER_HELP)
     parser.add_argument("--lr", type=float,

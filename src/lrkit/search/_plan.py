@@ -13,8 +13,8 @@ import optuna
 
 from ._attrs import CONFIRM_SEED
 from ._space import SearchError, Space
+from ._strategies import STRATEGIES
 
-STRATEGIES = ("grid", "random", "descending", "sha", "asha", "hyperband", "tpe")
 # Halving keeps 1 in 3 trials at each rung; the first rung is 1/27 of the budget (4 rungs), so that
 # sha costs about a quarter of a one-seed grid. Measured (benchmarks/bench_search.py): a first rung
 # at 1/9 costs twice as much and is closer to the oracle on some tasks, further on others.

@@ -13,8 +13,6 @@ import pytest
 from lrkit.cli import main
 from lrkit.cli._app import COMMANDS, build_parser
 
-OWN = ("tasks", "tune", "schedule", "report", "claims", "bench", "demo")
-
 
 def one_error_line(capsys) -> str:
     captured = capsys.readouterr()
@@ -30,7 +28,7 @@ def test_the_output_folder_is_dash_o_or_dash_dash_out(command, spelling):
     assert build_parser([command]).parse_args(argv).out == "elsewhere"
 
 
-@pytest.mark.parametrize("command", OWN)
+@pytest.mark.parametrize("command", COMMANDS)
 def test_every_option_says_what_it_does_and_its_default(command):
     commands = argparse.ArgumentParser().add_subparsers()
     importlib.import_module(f"lrkit.cli.{COMMANDS[command][0]}").add_parser(commands)

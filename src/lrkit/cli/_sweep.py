@@ -68,7 +68,8 @@ def add_parser(commands) -> None:
     parser.add_argument("--all", action="store_true",
                         help=f"list every configuration (default: the best {SHOWN})")
     parser.add_argument("--json", nargs="?", const="-", metavar="FILE",
-                        help="write the SweepResult (every trial) as JSON to FILE, or to stdout")
+                        help="write the SweepResult (every trial) as JSON to FILE, or to stdout without "
+                             "FILE (default: none)")
     parser.set_defaults(run=run_command)
 
 

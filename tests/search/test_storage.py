@@ -12,6 +12,7 @@ from lrkit.search._space import SearchError
 from lrkit.search._sweep import open_storage
 
 
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage:UserWarning")  # lrkit's sweep uses its own loop
 def test_the_documented_postgresql_url_opens_a_study(postgres_url: str) -> None:
     assert postgres_url.startswith("postgresql://")  # no +driver: the spelling of README and --help
     storage = open_storage(postgres_url)

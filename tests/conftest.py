@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 
 import pytest
 from hypothesis import settings
@@ -37,3 +38,11 @@ def pytest_report_header(config: pytest.Config) -> str:
     seed = config.getoption("hypothesis_seed", None)
     replay = f", seed {seed} (replay: --hypothesis-seed={seed})" if seed is not None else ""
     return f"hypothesis profile {_profile(config)!r}{replay}"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # The Ctrl-C tests press Ctrl-C on lrkit processes they start, as a terminal does. A test run
+    # started with Ctrl-C ignored (under nohup, as a background job of a script) would hand that on
+    # to them, since an ignored signal stays ignored across exec, and they would never see it.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)

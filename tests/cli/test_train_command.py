@@ -77,11 +77,17 @@ def test_ctrl_c_keeps_the_partial_run_prints_it_writes_json_and_exits_130(tmp_pa
     out = tmp_path / "run.json"
     command = [sys.executable, "-m", "lrkit", "train", f"{task}:make_task", "--json", str(out)]
     train = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 300  # generous: a loaded machine starts torch slowly
-    while not task.with_suffix(".started").exists() and train.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.2)
-    train.send_signal(signal.SIGINT)
-    stdout, stderr = train.communicate(timeout=120)
+    try:
+        deadline = time.monotonic() + 300  # generous: a loaded machine starts torch slowly
+        started = task.with_suffix(".started")
+        while not started.exists() and train.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        train.send_signal(signal.SIGINT)
+        stdout, stderr = train.communicate(timeout=120)
+    finally:
+        if train.poll() is None:  # a failed test must not leave a run of 10M steps behind
+            train.kill()
+            train.wait()
     assert train.returncode == 130, stderr
     match = re.fullmatch(r"interrupted at step (\d+) of 10000000: the partial result is written to (.+)",
                          stderr.strip())

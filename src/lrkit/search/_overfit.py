@@ -7,22 +7,20 @@ import math
 
 from ..train import Evaluation, RunResult
 from ._groups import group_of
-
-RISE = 1.05  # the latest validation loss 5% above the run's own lowest...
-CLIMB = 3  # ...after rising at each of the last 3 evaluations: a steady climb, not a noisy bounce
-SETTLE = 1.10  # a finished run that ended 10% above its own lowest went past its best point
+from ._policy import TUNE, Policy
 
 
-def overfit_from(run: RunResult) -> Evaluation | None:
-    """The run's best evaluation when its validation loss has climbed at each of its last `CLIMB`
-    evaluations to `RISE` times that best while its training loss kept falling (a rising
-    training loss is instability, not overfitting); None otherwise."""
+def overfit_from(run: RunResult, policy: Policy = TUNE) -> Evaluation | None:
+    """The run's best evaluation when its validation loss has climbed at each of its last
+    `policy.climb` evaluations to `policy.rise` times that best while its training loss kept
+    falling (a rising training loss is instability, not overfitting); None otherwise."""
     losses = [evaluation.val_loss for evaluation in run.evaluations]
-    if run.diverged or len(losses) <= CLIMB or not all(math.isfinite(loss) for loss in losses):
+    climb = policy.climb
+    if run.diverged or len(losses) <= climb or not all(math.isfinite(loss) for loss in losses):
         return None
     best = min(run.evaluations, key=lambda evaluation: evaluation.val_loss)
-    climbing = all(before < after for before, after in zip(losses[-CLIMB - 1:], losses[-CLIMB:]))
-    if not (climbing and losses[-1] > RISE * best.val_loss):
+    climbing = all(before < after for before, after in zip(losses[-climb - 1:], losses[-climb:]))
+    if not (climbing and losses[-1] > policy.rise * best.val_loss):
         return None
     window = run.evaluations[0].step  # the training losses of one evaluation interval
     since_best = _mean_loss(run.train_loss[best.step:best.step + window])
@@ -44,22 +42,23 @@ def full_distance(run: RunResult, lr: float) -> float:
     return lr / recipe.lr * math.fsum(recipe.build_schedule(run.budget).values(run.budget))
 
 
-def ended_above_best(run: RunResult) -> Evaluation | None:
-    """A finished run's best evaluation when the run ended `SETTLE` times above it, by a steady
-    climb or not: it was trained past its best point at that rate. None otherwise."""
+def ended_above_best(run: RunResult, policy: Policy = TUNE) -> Evaluation | None:
+    """A finished run's best evaluation when the run ended `policy.settle` times above it, by a
+    steady climb or not: it was trained past its best point at that rate. None otherwise."""
     finite = [evaluation for evaluation in run.evaluations if math.isfinite(evaluation.val_loss)]
     if run.diverged or not finite:
         return None
     best = min(finite, key=lambda evaluation: evaluation.val_loss)
-    return best if run.val_loss > SETTLE * best.val_loss else None
+    return best if run.val_loss > policy.settle * best.val_loss else None
 
 
-def rescue(run: RunResult, others: list[RunResult], best: Evaluation | None = None) -> RunResult | None:
+def rescue(run: RunResult, others: list[RunResult], best: Evaluation | None = None,
+           policy: Policy = TUNE) -> RunResult | None:
     """Among `others` (stopped runs of the same optimizer and schedule at lower rates), the one
     whose full run would travel as far as `run` had at `best` (default: where its validation
     loss was lowest, if it is overfitting): the rate whose best point falls at the end of
     training. None if there is no such point."""
-    best = best or overfit_from(run)
+    best = best or overfit_from(run, policy)
     if best is None:
         return None
     target = distance_at(run, best.step)

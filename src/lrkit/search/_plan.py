@@ -12,13 +12,14 @@ import numpy as np
 import optuna
 
 from ._attrs import CONFIRM_SEED
+from ._policy import SHA, Policy
 from ._space import SearchError, Space
 from ._strategies import STRATEGIES
 
-# Halving keeps 1 in 3 trials at each rung; the first rung is 1/27 of the budget (4 rungs), so that
-# sha costs about a quarter of a one-seed grid. Measured (benchmarks/bench_search.py): a first rung
-# at 1/9 costs twice as much and is closer to the oracle on some tasks, further on others.
-REDUCTION = 3
+# Halving keeps 1 in 3 trials at each rung (`SHA.keep`); the first rung is 1/27 of the budget (4
+# rungs), so that sha costs about a quarter of a one-seed grid. Measured (benchmarks/bench_search.py):
+# a first rung at 1/9 costs twice as much and is closer to the oracle on some tasks, further on others.
+REDUCTION = round(1 / SHA.keep)
 # Strategies that judge configurations on the space's seeds and then retrain their finalists on one
 # more seed, so that one lucky seed cannot name the winner. Measured (benchmarks/bench_search.py):
 # on digits-mlp the best configuration on seed 0 is 1.5x the oracle on other seeds.
@@ -37,6 +38,7 @@ class Plan:
     pruner: optuna.pruners.BasePruner
     confirm: int = 0  # finalists retrained on one more seed once the plan is done
     rungs: tuple[int, ...] = ()  # steps where a trial is judged (evaluated exactly there)
+    policy: Policy = SHA  # how sha's stages rank, keep, rescue and pair runs
 
     @property
     def staged(self) -> bool:

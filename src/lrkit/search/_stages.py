@@ -10,8 +10,6 @@ the one created first is trained: `duplicate` tells a worker to give the other b
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import replace
 from typing import Any
 
 import optuna
@@ -19,12 +17,12 @@ from optuna.trial import FrozenTrial, TrialState
 
 from ..train import RunResult
 from ._attrs import CONFIRM_SEED, CONFIRMED, EXTRA, PLANNED, RESCUED, RUN, RUNG, TWINNED
-from ._overfit import distance_at, ended_above_best, rescue
-from ._plan import REDUCTION, Plan
+from ._halving import places, rescues, survivors, twins
+from ._plan import Plan
+from ._policy import Policy
 from ._space import Space
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
-TWIN = 0.10  # two runs are one candidate while their rates and distances so far are within 10%
 
 
 def next_stage(study: optuna.Study, space: Space, plan: Plan) -> bool:
@@ -35,9 +33,8 @@ def next_stage(study: optuna.Study, space: Space, plan: Plan) -> bool:
 
 def promote(study: optuna.Study, plan: Plan) -> bool:
     """Synchronous halving: once every trial of the last rung has run to that rung's step, the
-    best third of them (at least one) go on to the next rung, from scratch with the same seed.
-    A trial whose twin (`twins`) ranked above it takes no place: the two have run the same rates
-    so far, so their readings are one piece of evidence, and the place goes to the next rate."""
+    `plan.policy.keep` of them (at least one) that `survivors` names go on to the next rung, from
+    scratch with the same seed; a trial that was stopped before the rung's step takes no place."""
     if not plan.staged:
         return False
     trials = study.get_trials(deepcopy=False)
@@ -51,35 +48,13 @@ def promote(study: optuna.Study, plan: Plan) -> bool:
     if any(t.state not in FINISHED for t in current):
         return True  # another worker promoted already; its trials are on their way
     step = plan.rungs[rung]
-    scores = {t.number: t.intermediate_values.get(step, math.inf) for t in current}
-    ranked = sorted((t for t in current if math.isfinite(scores[t.number])), key=lambda t: scores[t.number])
-    runs = _runs(ranked)
-    kept: list[FrozenTrial] = []
-    for trial in ranked:
-        if len(kept) == math.ceil(len(current) / REDUCTION):
-            break
-        if not any(twins(runs[trial.number], runs[other.number], step) for other in kept):
-            kept.append(trial)
-    for trial in kept:
-        study.enqueue_trial(_fixed(trial), user_attrs={PLANNED: True, RUNG: rung + 1})
-    return bool(ranked)
-
-
-def twins(run: RunResult, other: RunResult, step: int) -> bool:
-    """Whether two runs had run the same rates so far: the same but for the schedule and a rate
-    within `TWIN`, and within `TWIN` of the same distance (sum of rates) by `step`. Constant and
-    cosine from one rate are twins until cosine has decayed; so are two rates of one schedule
-    that a range put side by side."""
-    if run.recipe == other.recipe or replace(run.recipe, schedule=None, lr=1.0) != replace(
-            other.recipe, schedule=None, lr=1.0):
-        return False
-    return all(_within_twin(a, b) for a, b in ((run.recipe.lr, other.recipe.lr),
-                                                 (distance_at(run, step), distance_at(other, step))))
-
-
-def _within_twin(a: float, b: float) -> bool:
-    near, far = sorted((a, b))
-    return far > 0 and near >= (1 - TWIN) * far
+    runs = {t.number: _run(t) for t in current if RUN in t.user_attrs}
+    runs = {number: run for number, run in runs.items() if run.steps >= step or run.diverged}
+    kept = survivors(runs, places(len(current), plan.policy), step, plan.policy)
+    by_number = {t.number: t for t in current}
+    for number in kept:
+        study.enqueue_trial(_fixed(by_number[number]), user_attrs={PLANNED: True, RUNG: rung + 1})
+    return bool(kept)
 
 
 def enqueue_rescues(study: optuna.Study, plan: Plan) -> bool:
@@ -94,14 +69,12 @@ def enqueue_rescues(study: optuna.Study, plan: Plan) -> bool:
     last = len(plan.rungs)
     trials = _halving_trials(study)
     runs = _runs(trials)
-    stopped = {t.number: runs[t.number] for t in trials if t.user_attrs[RUNG] < last}
+    finalists = [t.number for t in trials if t.user_attrs[RUNG] == last]
+    by_number = {t.number: t for t in trials}
     chosen: dict[str, dict[str, Any]] = {}
-    for trial in (t for t in trials if t.user_attrs[RUNG] == last):
-        run = runs[trial.number]
-        swap = rescue(run, list(stopped.values()), ended_above_best(run))
-        if swap is not None:
-            config = _fixed(next(t for t in trials if stopped.get(t.number) is swap))
-            chosen[json.dumps(config, sort_keys=True)] = config
+    for number in rescues(finalists, runs, plan.policy, finished=True).values():
+        config = _fixed(by_number[number])
+        chosen[json.dumps(config, sort_keys=True)] = config
     for config in chosen.values():
         study.enqueue_trial(config, user_attrs={PLANNED: True, RUNG: last, EXTRA: True})
     study.set_user_attr(RESCUED, True)
@@ -115,14 +88,15 @@ def enqueue_twins(study: optuna.Study, plan: Plan) -> bool:
     when there is none to run."""
     if not plan.staged or study.user_attrs.get(TWINNED):
         return False
-    chosen = _leaders_twins(study, len(plan.rungs), plan.rungs)
+    chosen = _leaders_twins(study, len(plan.rungs), plan.rungs, plan.policy)
     for config in chosen:
         study.enqueue_trial(config, user_attrs={PLANNED: True, RUNG: len(plan.rungs), EXTRA: True})
     study.set_user_attr(TWINNED, True)
     return bool(chosen)
 
 
-def _leaders_twins(study: optuna.Study, last: int, rungs: tuple[int, ...]) -> list[dict[str, Any]]:
+def _leaders_twins(study: optuna.Study, last: int, rungs: tuple[int, ...],
+                   policy: Policy) -> list[dict[str, Any]]:
     """The configurations of the best full run's twins, best reading first. With the rescues they
     are at most as many as halving's finalists, so sha stays within a quarter of a one-seed grid."""
     trials = _halving_trials(study)
@@ -142,7 +116,7 @@ def _leaders_twins(study: optuna.Study, last: int, rungs: tuple[int, ...]) -> li
         rung = trial.user_attrs[RUNG]
         if rung == last or rung not in leader_at or _fixed(trial)["schedule"] == _fixed(leader)["schedule"]:
             return False  # (a rate of the leader's own schedule beside it would retrace its run)
-        return twins(runs[trial.number], leader_at[rung], rungs[rung])
+        return twins(runs[trial.number], leader_at[rung], rungs[rung], policy)
 
     chosen = sorted(filter(twin_of_leader, stopped.values()), key=lambda t: runs[t.number].val_loss)
     return [_fixed(trial) for trial in chosen[:room]]
@@ -181,7 +155,11 @@ def _halving_trials(study: optuna.Study) -> list[FrozenTrial]:
 
 def _runs(trials: list[FrozenTrial]) -> dict[int, RunResult]:
     """Each trial's stored run, by trial number."""
-    return {t.number: RunResult.from_dict(json.loads(t.user_attrs[RUN])) for t in trials}
+    return {t.number: _run(t) for t in trials}
+
+
+def _run(trial: FrozenTrial) -> RunResult:
+    return RunResult.from_dict(json.loads(trial.user_attrs[RUN]))
 
 
 def _fixed(trial: FrozenTrial) -> dict[str, Any]:

@@ -10,9 +10,10 @@ from typing import Any
 
 from .._json import decode_float, encode_float
 from ..search._groups import group_of, schedule_name
+from ..search._halving import ranked
 from ..search._overfit import overfit_from
+from ..search._policy import TUNE, Policy
 from ..train import RunResult
-from ._rank import ranked
 
 GOOD_WITHIN = 1.05  # a rate whose loss is within 5% of its group's best at the same step is good
 
@@ -57,8 +58,10 @@ class RateEffect:
         return RateEffect(**values)
 
 
-def rate_effects(trials: tuple[RunResult, ...], winner: RunResult) -> tuple[RateEffect, ...]:
-    """Every trial's effect, by optimizer, schedule and rate; the winner's group first."""
+def rate_effects(trials: tuple[RunResult, ...], winner: RunResult,
+                 policy: Policy = TUNE) -> tuple[RateEffect, ...]:
+    """Every trial's effect, by optimizer, schedule and rate, judged with `policy` as the search
+    judged them; the winner's group first."""
     groups: dict[tuple[str, str, str | None], list[RunResult]] = {}
     for trial in trials:
         groups.setdefault(group_of(trial), []).append(trial)
@@ -66,18 +69,18 @@ def rate_effects(trials: tuple[RunResult, ...], winner: RunResult) -> tuple[Rate
     effects = []
     for key in sorted(groups, key=lambda k: (k != first, k[0], k[1], str(k[2]))):
         runs = sorted(groups[key], key=lambda run: run.recipe.lr)
-        effects += [_effect(run, _best(runs)) for run in runs]
+        effects += [_effect(run, _best(runs, policy), policy) for run in runs]
     return tuple(effects)
 
 
-def _best(runs: list[RunResult]) -> RunResult:
+def _best(runs: list[RunResult], policy: Policy) -> RunResult:
     """The group's best: of the runs that got furthest, the first as `ranked` orders them (a
     near tie goes to the lower rate, as it did in the search); the lowest rate if all diverged."""
     furthest = max((run.steps for run in runs if not run.diverged), default=None)
     if furthest is None:
         return runs[0]
     ahead = {index: run for index, run in enumerate(runs) if not run.diverged and run.steps == furthest}
-    return ahead[ranked(ahead)[0]]
+    return ahead[ranked(ahead, policy)[0]]
 
 
 def loss_at(run: RunResult, step: int) -> float:
@@ -85,14 +88,14 @@ def loss_at(run: RunResult, step: int) -> float:
     return next((e.val_loss for e in run.evaluations if e.step == step), math.inf)
 
 
-def _effect(run: RunResult, best: RunResult) -> RateEffect:
+def _effect(run: RunResult, best: RunResult, policy: Policy) -> RateEffect:
     evaluated = [e.step for e in run.evaluations]
     shared = [step for step in evaluated if math.isfinite(loss_at(best, step))]
     compared_at = max(shared, default=0)
     first_step = min(shared, default=0)
     target = loss_at(best, first_step) if shared else math.inf
     reached_at = next((e.step for e in run.evaluations if e.val_loss <= target), None)
-    verdict, detail = _verdict(run, best, compared_at, target, reached_at)
+    verdict, detail = _verdict(run, best, compared_at, target, reached_at, policy)
     last = run.evaluations[-1] if run.evaluations and not run.diverged else None
     return RateEffect(
         optimizer=run.recipe.optimizer, schedule=schedule_name(run), plateau=run.recipe.plateau,
@@ -105,12 +108,12 @@ def _effect(run: RunResult, best: RunResult) -> RateEffect:
 
 
 def _verdict(run: RunResult, best: RunResult, step: int, target: float,
-             reached_at: int | None) -> tuple[str, str]:
+             reached_at: int | None, policy: Policy) -> tuple[str, str]:
     if run.diverged:
         return "diverged", f"the loss blew up at step {run.diverged_at}"
     if run is best:
         return "best", f"the lowest loss of its group at step {run.steps}"
-    lowest = overfit_from(run)
+    lowest = overfit_from(run, policy)
     if lowest is not None and run.recipe.lr > best.recipe.lr:
         return "overfitting", (f"too high: validation loss fell to {lowest.val_loss:.3g} at step "
                                f"{lowest.step}, then rose to {run.val_loss:.3g} by step {run.steps} "

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from .._format import loss, rate, spec
 from ..search._groups import group_of, schedule_name
 from ._effects import loss_at
-from ._rank import TIE
 
 if TYPE_CHECKING:
     from ._result import TuneResult
@@ -18,7 +17,7 @@ def explain(result: TuneResult) -> list[str]:
     recipe, final = result.recipe, result.final
     name = result.metric_name or "metric"
     metric = "" if final.val_metric is None else f", {name} {loss(final.val_metric)}"
-    lines = []
+    lines, tie = [], f"{100 * result.policy.tie:.0f}%"
     if result.interrupted:
         lines.append(f"Interrupted after {len(result.trials)} runs: the best run so far, at step "
                      f"{final.steps} of {final.budget}, not the answer of a finished search.")
@@ -51,21 +50,23 @@ def explain(result: TuneResult) -> list[str]:
     for effect in ahead:
         lead = 1 - effect.val_loss / loss_at(final, effect.compared_at)
         lines.append(f"lr {rate(effect.lr)} was {100 * lead:.0f}% ahead of lr {rate(recipe.lr)} at step "
-                     f"{effect.compared_at}, on one seed: a lead under {100 * TIE:.0f}% goes to the lower "
+                     f"{effect.compared_at}, on one seed: a lead under {tie} goes to the lower "
                      "rate, because rates near the edge of stability vary most from seed to seed.")
     for run in result.trials:
         if run.steps == run.budget and not run.diverged and run.val_loss < final.val_loss \
                 and run.recipe.lr == recipe.lr and group_of(run) != group_of(final):
             shape = schedule_name(run) + (f" + {run.recipe.plateau}" if run.recipe.plateau else "")
             lines.append(f"{shape} at the same rate ended at {loss(run.val_loss)}, within "
-                         f"{100 * TIE:.0f}% of the winner's {loss(final.val_loss)} on one seed: the searched "
+                         f"{tie} of the winner's {loss(final.val_loss)} on one seed: the searched "
                          "schedule stays, as a lead that small is as likely luck.")
     group = {trial.recipe.lr for trial in result.trials if group_of(trial) == group_of(final)}
     if len(group) < 2:
         lines.append(f"With one rate of {final.recipe.optimizer} and {schedule_name(final)} trained, nothing "
                      "here shows whether a higher or a lower rate would do better.")
-    elif not high:
-        lines.append("No rate tried was too high; the best may lie above the rates tried.")
+    elif recipe.lr in (max(group), min(group)):
+        side, where = ("highest", "above") if recipe.lr == max(group) else ("lowest", "below")
+        lines.append(f"lr {rate(recipe.lr)} is the {side} rate of {final.recipe.optimizer} and "
+                     f"{schedule_name(final)} tried: the best may lie {where} it.")
     lines.append(_cost(result))
     return lines
 

@@ -15,11 +15,11 @@ from .._workers import usable_workers
 from ..events import Callback, Event, ignore
 from ..finder import FinderResult, find_lr
 from ..optim import list_optimizers
-from ..search._overfit import rescue
+from ..search._halving import ranked, rescues, settled, survivors
+from ..search._policy import TUNE, Policy
 from ..tasks import Task, load_task
 from ..train import RunResult
 from ._plan import TuneError, TunePlan, make_plan
-from ._rank import TIE, ranked
 from ._result import TuneResult
 from ._runner import Runner, auto_workers
 
@@ -33,6 +33,7 @@ def tune(
     seed: int = 0,
     workers: int | None = None,
     callback: Callback = ignore,
+    policy: Policy = TUNE,
 ) -> TuneResult:
     """Find the learning rate, schedule and optimizer for `task` spending about `budget` full
     training runs (1 = a short range test and one run; more buys a search).
@@ -42,10 +43,12 @@ def tune(
     `schedules` (cosine by default); what budget is left buys full runs of the other schedules at
     that rate. The best full run is the final one. `workers` processes train at once (default:
     one per core when runs are long enough to pay for starting them, measured on the range tests,
-    else this process); `task` may be a built-in name or `path/to/file.py:function`.
+    else this process); `task` may be a built-in name or `path/to/file.py:function`. `policy`
+    holds every threshold halving acts on (`lrkit.search.Policy`; each field says where its
+    value came from).
     """
     task_object = load_task(task) if isinstance(task, str) else task
-    plan = make_plan(task_object.steps, budget, optimizers, schedules)
+    plan = make_plan(task_object.steps, budget, optimizers, schedules, policy)
     if workers is not None and workers < 1:
         raise TuneError(f"workers must be >= 1, got {workers}")
     if workers is not None and workers > 1 and not isinstance(task, str):
@@ -64,17 +67,17 @@ def tune(
     with tempfile.TemporaryDirectory(prefix="lrkit-tune-") as folder:
         runner = Runner(task, task_object, workers, Path(folder), plan.eval_every, progress.trial_done)
         try:
-            trials = _halving(runner, candidates, plan.rungs, plan.keep, plan.rescue_steps)
-            final = _best(trials.values())
+            trials = _halving(runner, candidates, plan, policy)
+            final = _best(trials.values(), policy)
             others = [plan.alternative(final.recipe, name) for name in plan.alternatives]
             alternatives = runner.start(list(enumerate(others, len(trials))), None)
             trials.update(alternatives)
-            final = _final(final, list(alternatives.values()))
+            final = settled(final, list(alternatives.values()), policy)
         except KeyboardInterrupt:  # Ctrl-C: keep every run that ended, the best so far is the answer
             if not runner.finished:
                 raise
             trials, interrupted = runner.finished, True
-            final = _best(trials.values())
+            final = _best(trials.values(), policy)
         except BrokenProcessPool:
             raise TuneError("a worker process died (killed, out of memory, or started by a script that calls "
                             "tune() outside `if __name__ == \"__main__\":`); guard the call, or pass "
@@ -84,7 +87,7 @@ def tune(
     runs = tuple(trials[index] for index in sorted(trials))
     # A task named by a string keeps that string, so its train command loads it the same way.
     return TuneResult(task if isinstance(task, str) else task_object.name, float(budget), task_object.steps,
-                      tuple(finders), runs, final, task_object.metric_name, interrupted)
+                      tuple(finders), runs, final, task_object.metric_name, interrupted, policy)
 
 
 def _range_tests(task: Task, plan: TunePlan, seed: int,
@@ -110,60 +113,36 @@ def _suggestions(finders: list[FinderResult]) -> dict[str, float]:
     return rates
 
 
-def _halving(runner: Runner, candidates: list, rungs: tuple[int, ...], keep: tuple[int, ...],
-             rescue_steps: int) -> dict[int, RunResult]:
-    """Every candidate to the first rung, the best `keep[0]` of those on to the next, and so on;
-    the last rung is the full run. A finalist already overfitting is swapped for the lower rate
-    that `rescue` names, while `rescue_steps` pay for it. Returns each candidate's run as it ended."""
+def _halving(runner: Runner, candidates: list, plan: TunePlan, policy: Policy) -> dict[int, RunResult]:
+    """Every candidate to the first rung, the `plan.keep[0]` that `survivors` names on to the
+    next, and so on; the last rung is the full run. A finalist already overfitting is swapped for
+    the lower rate that `rescues` names, while `plan.rescue_steps` pay for it. Returns each
+    candidate's run as it ended."""
+    rungs = plan.rungs
     ended: dict[int, RunResult] = {}
     alive = runner.start(list(enumerate(candidates)), _pause(rungs[0], rungs))
-    for rung, kept in zip(rungs[1:], keep):
+    for judged_at, rung, kept in zip(rungs, rungs[1:], plan.keep):
         ended.update(alive)
-        leaders = ranked(alive)[:kept]
+        leaders = survivors(alive, kept, judged_at, policy)
         if not leaders:
             break
         if rung == rungs[-1]:
-            leaders = _rescued(leaders, ended, rescue_steps)
+            swaps = rescues(leaders, ended, policy, spare=plan.rescue_steps)
+            leaders = [swaps.get(index, index) for index in leaders]
         alive = runner.go_on({index: ended[index] for index in leaders}, _pause(rung, rungs))
     ended.update(alive)
     return ended
-
-
-def _rescued(finalists: list[int], ended: dict[int, RunResult], spare: int) -> list[int]:
-    """The finalists, each overfitting one replaced by the stopped lower rate that `rescue` names
-    when the budget's `spare` steps pay for finishing it from where it stopped."""
-    out = []
-    for index in finalists:
-        stopped = [run for other, run in ended.items() if other not in finalists and other not in out]
-        swap = rescue(ended[index], stopped)
-        extra = math.inf if swap is None else ended[index].steps - swap.steps
-        if extra <= spare:
-            spare -= extra
-            index = next(other for other, run in ended.items() if run is swap)
-        out.append(index)
-    return out
 
 
 def _pause(rung: int, rungs: tuple[int, ...]) -> int | None:
     return None if rung == rungs[-1] else rung
 
 
-def _best(runs) -> RunResult:
+def _best(runs, policy: Policy) -> RunResult:
     """The first of the full runs as `ranked` orders them (of all runs, if none finished)."""
     runs = list(runs)
     full = dict(enumerate(run for run in runs if run.steps == run.budget and not run.diverged))
-    return full[ranked(full)[0]] if full else min(runs, key=lambda run: run.val_loss)
-
-
-def _final(winner: RunResult, alternatives: list[RunResult]) -> RunResult:
-    """The search's winner, unless another schedule at its rate ended more than `TIE` below it:
-    each ran on one seed, and a smaller lead is as likely luck as a better schedule (on the
-    held-out moons task, constant's 0.7% lead over cosine turned into 7% behind on other seeds)."""
-    full = [run for run in alternatives if run.steps == run.budget and not run.diverged]
-    best = min(full, key=lambda run: run.val_loss, default=None)
-    if best is not None and best.val_loss < winner.val_loss - TIE * abs(winner.val_loss):
-        return best
-    return winner
+    return full[ranked(full, policy)[0]] if full else min(runs, key=lambda run: run.val_loss)
 
 
 def _default_workers(task: Task | str, plan: TunePlan, candidates: int, range_test_step: float | None,

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from ..errors import LrkitError
 from ..optim import list_optimizers
 from ..schedules import TEMPLATES
+from ..search._halving import places
+from ..search._policy import TUNE, Policy
 from ..train import Recipe
 
 DEFAULT_OPTIMIZERS = ("adam", "momentum")  # budget 1 runs the first only
@@ -20,8 +22,8 @@ PLATEAU = "plateau(factor=0.5, patience=2)"
 # Candidate rates as multiples of the range test's suggestion: a short test's suggestion was
 # measured from 5x below to 11x above the best rate of a full cosine run.
 MULTIPLIERS = (0.1, 10**-0.5, 1.0, 10**0.5)
-# Rungs at 1/27, 1/9 and 1/3 of a run, then the full run; halving keeps half at each rung. With
-# one finalist run in full (budget 2) or two (budget 3 and up).
+# Rungs at 1/27, 1/9 and 1/3 of a run, then the full run; halving keeps `Policy.keep` at each
+# rung, with one finalist run in full (budget 2) or two (budget 3 and up).
 RUNG_FRACTIONS = (27, 9, 3, 1)
 
 
@@ -75,9 +77,9 @@ def halving_cost(candidates: int, rungs: tuple[int, ...], keep: tuple[int, ...],
 
 
 def make_plan(steps: int, budget: float, optimizers: tuple[str, ...] | None = None,
-              schedules: tuple[str, ...] | None = None) -> TunePlan:
+              schedules: tuple[str, ...] | None = None, policy: Policy = TUNE) -> TunePlan:
     """The widest search `budget` full runs pay for on a task of `steps` steps (at least a short
-    range test and one full run: budget 1)."""
+    range test and one full run at the suggestion scaled by `policy.single_run_scale`: budget 1)."""
     if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not math.isfinite(budget) \
             or budget < 1:
         raise TuneError(f"budget must be at least 1 (full training runs), got {budget!r}")
@@ -85,14 +87,19 @@ def make_plan(steps: int, budget: float, optimizers: tuple[str, ...] | None = No
     schedules = tuple(schedules or DEFAULT_SCHEDULES)
     _check(optimizers, schedules)
     finder_steps = min(100, max(10, steps // 10))
-    single = TunePlan(steps, finder_steps, optimizers[:1], (1.0,), schedules[0], (), (steps,), ())
+    single = TunePlan(steps, finder_steps, optimizers[:1], (policy.single_run_scale,), schedules[0], (),
+                      (steps,), ())
     if budget < 1.5 or steps < RUNG_FRACTIONS[0]:  # no room to compare: one run at the suggestion
         return single
     first = steps // RUNG_FRACTIONS[0]  # rungs are multiples of the first, so evaluations land on each
     rungs = (*(first * RUNG_FRACTIONS[0] // fraction for fraction in RUNG_FRACTIONS[:-1]), steps)
     candidates = len(optimizers) * len(MULTIPLIERS)
     finalists = 1 if budget < 2.6 else 2
-    keep = tuple(max(finalists, -(-candidates // 2 ** (k + 1))) for k in range(len(rungs) - 1))
+    going_on, alive = [], candidates
+    for _ in rungs[:-1]:
+        alive = places(alive, policy, finalists)
+        going_on.append(alive)
+    keep = tuple(going_on)
     spent = len(optimizers) * finder_steps / steps + halving_cost(candidates, rungs, keep, steps)
     if spent > budget:  # a task so short that the range tests alone eat the search
         return single

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._json import encode_float
 from ..finder import FinderResult
+from ..search._policy import TUNE, Policy
 from ..train import Recipe, RunResult
 from ._effects import RateEffect, rate_effects
 
@@ -29,6 +30,7 @@ class TuneResult:
     final: RunResult
     metric_name: str | None = None
     interrupted: bool = False  # stopped by Ctrl-C: `final` is the best run so far, maybe unfinished
+    policy: Policy = TUNE  # the thresholds the search acted on, which its summary quotes
 
     @property
     def recipe(self) -> Recipe:
@@ -46,7 +48,7 @@ class TuneResult:
     @property
     def effects(self) -> tuple[RateEffect, ...]:
         """Each rate tried and what it did, set against the winner (see `rate_effects`)."""
-        return rate_effects(self.trials, self.final)
+        return rate_effects(self.trials, self.final, self.policy)
 
     def summary(self) -> list[str]:
         """What was found and why, in sentences a learner can follow."""
@@ -68,6 +70,7 @@ class TuneResult:
             "cost": self.cost,
             "metric_name": self.metric_name,
             "interrupted": self.interrupted,
+            "policy": self.policy.to_dict(),
             "recipe": {"optimizer": recipe.optimizer, "optimizer_args": dict(recipe.optimizer_args),
                        "lr": recipe.lr, "schedule": recipe.schedule, "plateau": recipe.plateau},
             "final": {"val_loss": encode_float(self.final.val_loss),
@@ -87,7 +90,7 @@ class TuneResult:
             task=data["task"], budget=data["budget"], steps=data["steps"],
             finders=tuple(FinderResult.from_dict(finder) for finder in data["finders"]),
             trials=trials, final=final, metric_name=data.get("metric_name"),
-            interrupted=data.get("interrupted", False),
+            interrupted=data.get("interrupted", False), policy=Policy.from_dict(data.get("policy", {})),
         )
 
     def plot(self) -> Figure:

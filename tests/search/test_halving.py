@@ -1,5 +1,5 @@
-"""Ranking runs: the lowest validation loss first, a near tie to the lower rate of the same
-optimizer and schedule."""
+"""The one halving core of tune and sha: ranking (the lowest validation loss first, a near tie to
+the lower rate of the same optimizer and schedule), who goes on at a rung, rescues, the policy."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from fake_runs import make_run
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lrkit.search._halving import places, ranked, rescues, settled, survivors
+from lrkit.search._policy import SHA, TUNE, Policy
 from lrkit.tune import TuneResult
-from lrkit.tune._pipeline import _final
-from lrkit.tune._rank import TIE, ranked
+
+CLIMBING = [2.0, 1.5, 1.2, 1.0, 0.9, 0.92, 0.95, 1.0, 1.1]  # lowest 0.9 at step 50, then up 22%
 
 
 def test_a_lower_rate_within_the_tie_goes_first():
@@ -48,7 +50,7 @@ def test_every_run_is_ranked_once_and_the_first_is_within_the_tie_of_the_lowest_
     order = ranked(runs)
     assert sorted(order) == sorted(runs)
     lowest = min(run.val_loss for run in runs.values())
-    assert runs[order[0]].val_loss <= lowest * (1 + TIE)
+    assert runs[order[0]].val_loss <= lowest * (1 + TUNE.tie)
 
 
 def test_the_effect_table_and_summary_name_the_near_tie():
@@ -68,8 +70,8 @@ def test_the_effect_table_and_summary_name_the_near_tie():
 def test_another_schedule_replaces_the_winner_only_when_it_leads_by_more_than_the_tie():
     winner = make_run(0.01, [1.0] * 27)
     close, far = (make_run(0.01, [loss] * 27, schedule="constant") for loss in (0.95, 0.85))
-    assert _final(winner, [close]) is winner
-    assert _final(winner, [close, far]) is far
+    assert settled(winner, [close]) is winner
+    assert settled(winner, [close, far]) is far
     summary = TuneResult("toy", 4.0, 270, (), (winner, close), winner).summary()
     assert ("constant at the same rate ended at 0.95, within 10% of the winner's 1 on one seed: the searched "
             "schedule stays, as a lead that small is as likely luck.") in summary
@@ -84,3 +86,41 @@ def test_a_full_run_that_overfit_and_lost_the_near_tie_is_explained_as_the_tie()
     summary = result.summary()
     assert not any("in place of" in line for line in summary)  # both ran in full: no swap happened
     assert any(line.startswith("lr 0.196 was 8% ahead of lr 0.062 at step 270") for line in summary)
+
+
+def test_each_optimizers_best_keeps_a_place_while_places_last():
+    # Adam leads every momentum rate at the rung; momentum's best still goes on when there are two places.
+    momentum = {"optimizer": "momentum"}
+    runs = {0: make_run(0.01, [0.5, 0.30]), 1: make_run(0.003, [0.5, 0.40]), 2: make_run(0.03, [0.5, 0.45]),
+            3: make_run(0.1, [0.9, 0.60], **momentum), 4: make_run(0.3, [0.9, 0.70], **momentum)}
+    families = dataclasses.replace(TUNE, per_family=True)
+    assert survivors(runs, 2, 20, families) == [0, 3]
+    assert survivors(runs, 3, 20, families) == [0, 1, 3]
+    assert survivors(runs, 1, 20, families) == [0]
+    assert survivors(runs, 2, 20, dataclasses.replace(TUNE, per_family=False)) == [0, 1]
+
+
+def test_a_twin_of_a_kept_run_takes_no_place():
+    runs = {0: make_run(0.01, [0.5, 0.30]), 1: make_run(0.0105, [0.5, 0.301]), 2: make_run(0.1, [0.5, 0.4])}
+    assert survivors(runs, 2, 20) == [0, 2]
+
+
+@given(st.integers(1, 200), st.sampled_from([TUNE, SHA]), st.integers(1, 3))
+def test_places_are_the_policys_share_rounded_up_and_never_fewer_than_asked(count, policy, least):
+    kept = places(count, policy, least)
+    assert kept >= least and kept >= count * policy.keep - 1e-9 and kept - 1 < max(least, count * policy.keep)
+
+
+def test_an_overfitting_finalist_is_swapped_only_when_the_budget_pays_for_it():
+    ended = {0: make_run(0.01, CLIMBING), 1: make_run(0.003, [2.0]), 2: make_run(0.03, [2.0, 1.9, 2.5])}
+    extra = ended[0].steps - ended[1].steps
+    assert rescues([0], ended, spare=extra) == {0: 1}
+    assert rescues([0], ended, spare=extra - 1) == {}
+    assert rescues([2], ended) == {}  # not overfitting
+
+
+def test_the_policy_says_where_each_value_came_from_and_round_trips():
+    assert all(line.split(" = ")[0] and ": " in line for line in TUNE.describe())
+    assert "third" in SHA.source("keep") and SHA.keep == 1 / 3
+    assert Policy.from_dict(SHA.to_dict()) == SHA
+    assert Policy.from_dict({"tie": 0.2, "from_a_newer_version": 1}) == dataclasses.replace(TUNE, tie=0.2)

@@ -39,6 +39,7 @@ _EXPORTS = {
     "FinderResult": "lrkit.finder",
     "find_lr": "lrkit.finder",
     "range_test": "lrkit.finder",
+    "Policy": "lrkit.search",
     "Space": "lrkit.search",
     "SweepResult": "lrkit.search",
     "sweep": "lrkit.search",

@@ -6,15 +6,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lrkit.search import Policy
+from lrkit.search._policy import TUNE
 from lrkit.tune import TuneError, make_plan
 from lrkit.tune._plan import halving_cost
 
 
-@given(steps=st.integers(27, 5000), budget=st.floats(2.0, 12.0))
-def test_a_searching_plan_fits_its_budget(steps, budget):
-    plan = make_plan(steps, budget)
+@given(steps=st.integers(27, 5000), budget=st.floats(2.0, 12.0), cool_down=st.sampled_from([0.0, 0.1, 0.25]))
+def test_a_searching_plan_fits_its_budget(steps, budget, cool_down):
+    plan = make_plan(steps, budget, policy=Policy(cool_down=cool_down))
     finders = len(plan.optimizers) * plan.finder_steps / steps
-    searched = halving_cost(len(plan.optimizers) * len(plan.multipliers), plan.rungs, plan.keep, steps)
+    candidates = len(plan.optimizers) * len(plan.multipliers)
+    searched = halving_cost(candidates, plan.rungs, plan.keep, steps)
+    # Cool-down branches are paid from what the search leaves, never beyond the budget.
+    branches = sum(alive * branch for alive, branch in zip((candidates, *plan.keep), plan.cool_steps))
+    searched += branches / steps
+    assert all(0 <= branch <= round(cool_down * rung) for branch, rung in zip(plan.cool_steps, plan.rungs))
     assert finders + searched + len(plan.alternatives) <= budget + 1e-9
     # What is left pays for rescues; one rescue (a rate stopped at the first rung finished in
     # place of a finalist stopped at the last) is paid even when it overspends.
@@ -29,7 +36,8 @@ def test_a_searching_plan_fits_its_budget(steps, budget):
 @given(steps=st.integers(2, 5000), budget=st.floats(1.0, 1.49))
 def test_budget_one_is_a_range_test_and_one_run_at_its_suggestion(steps, budget):
     plan = make_plan(steps, budget)
-    assert plan.optimizers == ("adam",) and plan.multipliers == (1.0,) and plan.rungs == (steps,)
+    assert plan.optimizers == ("adam",) and plan.multipliers == (TUNE.single_run_scale,)
+    assert plan.rungs == (steps,)
     assert plan.alternatives == ()
 
 
@@ -55,3 +63,11 @@ def test_unknown_optimizer_or_schedule_names_the_choices():
         make_plan(300, 2, optimizers=("adamm",))
     with pytest.raises(TuneError, match="unknown schedule 'cosin'"):
         make_plan(300, 2, schedules=("cosin",))
+
+
+def test_cool_downs_are_paid_from_the_last_cut_back():
+    plan = make_plan(300, 2, policy=Policy(cool_down=0.1))
+    assert plan.rungs == (11, 33, 99, 300) and plan.keep == (4, 2, 1)
+    # 2 runs x 10 steps at the last cut fit the 31 steps left; 4 x 3 at the middle one do not; 8 x 1 do.
+    assert plan.cool_steps == (1, 0, 10)
+    assert make_plan(300, 2).cool_steps == (0, 0, 0)

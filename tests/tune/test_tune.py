@@ -72,6 +72,19 @@ def test_progress_events_count_up_to_their_total(tuned, events):
     assert events[-1].done == events[-1].total
 
 
+def test_cool_down_branches_judge_the_rungs_and_are_counted_in_the_cost():
+    policy = lrkit.Policy(cool_down=0.1, per_family=True)
+    tuned = tune("cancer-logreg", budget=2, workers=1, policy=policy)
+    plan = lrkit.tune.make_plan(tuned.steps, 2, policy=policy)
+    alive = (8, *plan.keep)
+    assert tuned.branch_steps == sum(a * b for a, b in zip(alive, plan.cool_steps)) > 0
+    trained = sum(f.steps for f in tuned.finders) + sum(t.steps for t in tuned.trials) + tuned.branch_steps
+    assert tuned.cost == trained / tuned.steps <= 2.0
+    assert any("cool-down branches at the rungs" in line for line in tuned.summary())
+    back = TuneResult.from_dict(json.loads(json.dumps(tuned.to_dict())))
+    assert (back.policy, back.branch_steps, back.cost) == (policy, tuned.branch_steps, tuned.cost)
+
+
 def test_budget_one_is_one_range_test_and_one_run():
     result = tune("cancer-logreg", budget=1, workers=1)
     assert len(result.finders) == 1 and len(result.trials) == 1

@@ -13,6 +13,7 @@ from typing import Any
 from ._strategies import STRATEGIES
 
 _EXPORTS = {
+    "Policy": "._policy",
     "SearchError": "._space",
     "Space": "._space",
     "parse_rates": "._space",

@@ -28,6 +28,9 @@ class Policy:
                                "of evidence (a grid rate and a range's draw beside it)")
     per_family: bool = _value(False, "short-horizon bias: a fast starter leads early and ends behind; with "
                                      "this the best of each optimizer keeps a place at every cut")
+    cool_down: float = _value(0.0, "a run is judged at a rung by a branch from its checkpoint whose rate "
+                                    "falls linearly to zero over this fraction of the rung's steps (0: as it "
+                                    "stands); sha judges as it stands")
     rise: float = _value(1.05, "overfitting: the latest validation loss this far above the run's lowest...")
     climb: int = _value(3, "...after rising at each of this many evaluations (a climb, not a bounce)")
     settle: float = _value(1.10, "a finished run that ended this far above its own lowest went past its "

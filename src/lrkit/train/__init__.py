@@ -1,6 +1,6 @@
 """One training run: Task x Recipe x budget -> RunResult."""
 
-from ._loop import Divergence, RunInterrupted, evaluate, pick_device, resume, run, torch_threads
+from ._loop import Divergence, RunInterrupted, cool_down, evaluate, pick_device, resume, run, torch_threads
 from ._recipe import Recipe, RecipeError, ScheduleLengthWarning
 from ._result import Evaluation, RunResult
 
@@ -12,6 +12,7 @@ __all__ = [
     "RunInterrupted",
     "RunResult",
     "ScheduleLengthWarning",
+    "cool_down",
     "evaluate",
     "pick_device",
     "resume",

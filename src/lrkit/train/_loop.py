@@ -156,6 +156,28 @@ def resume(
         return training.advance(pause_at, save_to, callback, None)
 
 
+def cool_down(
+    task: Task,
+    paused: RunResult,
+    checkpoint: str | Path,
+    steps: int,
+    *,
+    threads: int | None = 1,
+    device: str | torch.device = "auto",
+) -> Evaluation:
+    """Where a paused run would end if it ended now: from its checkpoint, `steps` more steps with
+    the rate falling linearly from where it stands to zero (the decay of a warmup-stable-decay
+    schedule), then one evaluation. "What if it ended here" is the question a rung asks, and a run
+    judged at its full rate is judged on its noise. The paused run and its checkpoint are left as
+    they were; a branch whose loss blows up scores inf."""
+    if steps < 1:
+        raise RecipeError(f"a cool-down needs at least one step, got {steps}")
+    with torch_threads(threads):
+        training = _Training(task, paused.recipe, paused.budget, None, pick_device(device), Divergence())
+        training.restore(paused, checkpoint)
+        return training.branch(steps)
+
+
 class _Training:
     """One run's live state: model, optimizer, scheduler, batch stream and the curves so far."""
 
@@ -228,6 +250,25 @@ class _Training:
             self.save(checkpoint)
         self.seconds += time.perf_counter() - started
         return self._result()
+
+    def branch(self, steps: int) -> Evaluation:
+        """`steps` updates with every group's rate falling linearly to zero, the schedule left
+        alone, then an evaluation (see `cool_down`); changes this object's model for good."""
+        peaks = [group["lr"] for group in self.optimizer.param_groups]
+        train_mode(self.optimizer)
+        self.model.train()
+        done = len(self.losses) + steps
+        for k in range(steps):
+            for group, peak in zip(self.optimizer.param_groups, peaks):
+                group["lr"] = peak * (1 - k / steps)
+            inputs, targets = next(self.stream)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss = self.loss_fn(self.model(inputs), targets)
+            if not math.isfinite(loss.item()):
+                return Evaluation(done, math.inf, None)
+            loss.backward()
+            self.optimizer.step()
+        return self._evaluate(done)
 
     def _end_here(self) -> None:
         """After Ctrl-C: keep the updates that were applied (a step cut short leaves no loss or

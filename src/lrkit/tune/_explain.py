@@ -93,4 +93,6 @@ def _cost(result: TuneResult) -> str:
     parts = [f"range test{'s' * (tests != 1)} {sum(f.steps for f in result.finders) / result.steps:.2f}"] \
         if tests else []
     parts.append(f"{runs} training run{'s' * (runs != 1)} {trained:.2f}")
+    if result.branch_steps:
+        parts.append(f"cool-down branches at the rungs {result.branch_steps / result.steps:.2f}")
     return f"Cost: {result.cost:.2f} full runs of the {result.budget:g} budgeted ({', '.join(parts)})."

@@ -9,6 +9,7 @@ import pickle
 import tempfile
 import time
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 from pathlib import Path
 
 from .._workers import usable_workers
@@ -87,7 +88,8 @@ def tune(
     runs = tuple(trials[index] for index in sorted(trials))
     # A task named by a string keeps that string, so its train command loads it the same way.
     return TuneResult(task if isinstance(task, str) else task_object.name, float(budget), task_object.steps,
-                      tuple(finders), runs, final, task_object.metric_name, interrupted, policy)
+                      tuple(finders), runs, final, task_object.metric_name, interrupted, policy,
+                      runner.branch_steps)
 
 
 def _range_tests(task: Task, plan: TunePlan, seed: int,
@@ -121,9 +123,10 @@ def _halving(runner: Runner, candidates: list, plan: TunePlan, policy: Policy) -
     rungs = plan.rungs
     ended: dict[int, RunResult] = {}
     alive = runner.start(list(enumerate(candidates)), _pause(rungs[0], rungs))
-    for judged_at, rung, kept in zip(rungs, rungs[1:], plan.keep):
+    for index, (judged_at, rung, kept) in enumerate(zip(rungs, rungs[1:], plan.keep)):
         ended.update(alive)
-        leaders = survivors(alive, kept, judged_at, policy)
+        branch = plan.cool_steps[index] if index < len(plan.cool_steps) else 0
+        leaders = survivors(_cooled(runner, alive, branch), kept, judged_at, policy)
         if not leaders:
             break
         if rung == rungs[-1]:
@@ -132,6 +135,17 @@ def _halving(runner: Runner, candidates: list, plan: TunePlan, policy: Policy) -
         alive = runner.go_on({index: ended[index] for index in leaders}, _pause(rung, rungs))
     ended.update(alive)
     return ended
+
+
+def _cooled(runner: Runner, alive: dict[int, RunResult], branch: int) -> dict[int, RunResult]:
+    """The runs as halving judges them: each scored by where a `branch`-step cool-down from its
+    checkpoint ends (as it stands when `branch` is 0, or when it diverged)."""
+    paused = {index: run for index, run in alive.items() if not run.diverged}
+    if not branch or not paused:
+        return alive
+    scores = runner.cool(paused, branch)
+    return {index: replace(run, evaluations=(*run.evaluations[:-1], scores[index])) if index in scores
+            else run for index, run in alive.items()}
 
 
 def _pause(rung: int, rungs: tuple[int, ...]) -> int | None:

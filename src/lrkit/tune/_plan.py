@@ -46,6 +46,7 @@ class TunePlan:
     rungs: tuple[int, ...]
     keep: tuple[int, ...]  # runs going on past each rung but the last
     rescue_steps: int = 0  # steps for finishing lower rates in place of finalists that overfit
+    cool_steps: tuple[int, ...] = ()  # each rung's cool-down branch per run (0 or absent: none)
 
     @property
     def eval_every(self) -> int:
@@ -104,11 +105,27 @@ def make_plan(steps: int, budget: float, optimizers: tuple[str, ...] | None = No
     if spent > budget:  # a task so short that the range tests alone eat the search
         return single
     room = max(0, math.floor(budget - spent + 1e-9))
+    spare = (budget - spent - room) * steps
+    cool = cool_downs(rungs, (candidates, *keep), policy, spare)
+    spare -= sum(alive * branch for alive, branch in zip((candidates, *keep), cool))
     # Finishing a rate stopped at the first rung instead of a finalist stopped at the last: one
     # such rescue is always paid for (it may overspend by up to 0.3 runs), more from what is left.
-    rescue = max(int((budget - spent - room) * steps), rungs[-2] - rungs[0])
+    rescue = max(int(spare), rungs[-2] - rungs[0])
     return TunePlan(steps, finder_steps, optimizers, MULTIPLIERS, schedules[0], schedules[1:1 + room],
-                    rungs, keep, rescue)
+                    rungs, keep, rescue, cool)
+
+
+def cool_downs(rungs: tuple[int, ...], alive: tuple[int, ...], policy: Policy,
+               spare: float) -> tuple[int, ...]:
+    """Steps of the cool-down branch each run takes at each rung but the last (`policy.cool_down`
+    of the rung's step), paid from `spare` steps from the last cut back, where the choice is
+    narrowest; a rung the budget cannot pay for judges its runs as they stand (0)."""
+    paid = [0] * (len(rungs) - 1)
+    for index in reversed(range(len(rungs) - 1)):
+        branch = round(policy.cool_down * rungs[index])
+        if branch >= 1 and alive[index] * branch <= spare:
+            paid[index], spare = branch, spare - alive[index] * branch
+    return tuple(paid)
 
 
 def _check(optimizers: tuple[str, ...], schedules: tuple[str, ...]) -> None:

@@ -31,6 +31,7 @@ class TuneResult:
     metric_name: str | None = None
     interrupted: bool = False  # stopped by Ctrl-C: `final` is the best run so far, maybe unfinished
     policy: Policy = TUNE  # the thresholds the search acted on, which its summary quotes
+    branch_steps: int = 0  # steps of the cool-down branches that scored runs at the rungs
 
     @property
     def recipe(self) -> Recipe:
@@ -39,8 +40,10 @@ class TuneResult:
 
     @property
     def cost(self) -> float:
-        """Every step trained (range tests, search runs, final run) over the task's budget."""
+        """Every step trained (range tests, search runs, cool-down branches, final run) over the
+        task's budget."""
         spent = sum(finder.steps for finder in self.finders) + sum(trial.steps for trial in self.trials)
+        spent += self.branch_steps
         if self.final not in self.trials:
             spent += self.final.steps
         return spent / self.steps
@@ -71,6 +74,7 @@ class TuneResult:
             "metric_name": self.metric_name,
             "interrupted": self.interrupted,
             "policy": self.policy.to_dict(),
+            "branch_steps": self.branch_steps,
             "recipe": {"optimizer": recipe.optimizer, "optimizer_args": dict(recipe.optimizer_args),
                        "lr": recipe.lr, "schedule": recipe.schedule, "plateau": recipe.plateau},
             "final": {"val_loss": encode_float(self.final.val_loss),
@@ -91,6 +95,7 @@ class TuneResult:
             finders=tuple(FinderResult.from_dict(finder) for finder in data["finders"]),
             trials=trials, final=final, metric_name=data.get("metric_name"),
             interrupted=data.get("interrupted", False), policy=Policy.from_dict(data.get("policy", {})),
+            branch_steps=data.get("branch_steps", 0),
         )
 
     def plot(self) -> Figure:

@@ -7,14 +7,15 @@ from __future__ import annotations
 import functools
 import math
 import multiprocessing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from pathlib import Path
+from typing import Any
 
 from .._workers import WORKER_START_SECONDS, children_ignore_interrupts, quiet_on_interrupt
 from ..tasks import Task, load_task
 from ..tasks._same_data import check_same_data, fingerprint
-from ..train import Recipe, RunResult, resume, run
+from ..train import Evaluation, Recipe, RunResult, cool_down, resume, run
 from ._plan import TunePlan
 
 # A range-test step also evaluates the probe set: it took 1.1-3.1x (median 2.0) a training step of
@@ -42,6 +43,11 @@ def _go_on(task: Task | str, expected: str | None, paused: RunResult, eval_every
            checkpoint: str) -> RunResult:
     return resume(_task(task, expected), paused, checkpoint, eval_every=eval_every, pause_at=pause_at,
                   save_to=checkpoint)
+
+
+def _cool(task: Task | str, expected: str | None, paused: RunResult, steps: int,
+          checkpoint: str) -> Evaluation:
+    return cool_down(_task(task, expected), paused, checkpoint, steps)
 
 
 def auto_workers(plan: TunePlan, candidates: int, range_test_step: float,
@@ -78,6 +84,7 @@ class Runner:
                  on_done: Callable[[RunResult], None]) -> None:
         self.folder, self.eval_every, self.on_done = folder, eval_every, on_done
         self.finished: dict[int, RunResult] = {}  # every run by index, as it last ended
+        self.branch_steps = 0  # steps spent in cool-down branches
         self.pool: Executor | None = None
         self.task: tuple[Task | str, str | None] = (loaded, None)
         if workers > 1:
@@ -93,20 +100,30 @@ class Runner:
         """Resume paused runs up to `pause_at` (None: to the end)."""
         return self._map(_go_on, list(paused.items()), pause_at)
 
-    def _map(self, job, items: list, pause_at: int | None) -> dict[int, RunResult]:
-        def args(index: int, item) -> tuple:
-            return (*self.task, item, self.eval_every, pause_at, str(self.folder / f"{index}.pt"))
+    def cool(self, paused: dict[int, RunResult], steps: int) -> dict[int, Evaluation]:
+        """Each paused run's score after a cool-down branch of `steps` steps (`cool_down`); the
+        runs and their checkpoints stay as they were."""
+        self.branch_steps += steps * len(paused)
+        return dict(self._calls(_cool, [(index, (run, steps, self._checkpoint(index)))
+                                         for index, run in paused.items()]))
 
-        results = {}
+    def _map(self, job, items: list, pause_at: int | None) -> dict[int, RunResult]:
+        calls = [(index, (item, self.eval_every, pause_at, self._checkpoint(index))) for index, item in items]
+        return {index: self._done(index, result) for index, result in self._calls(job, calls)}
+
+    def _checkpoint(self, index: int) -> str:
+        return str(self.folder / f"{index}.pt")
+
+    def _calls(self, job, calls: list[tuple[int, tuple]]) -> Iterator[tuple[int, Any]]:
+        """(index, job(task, *arguments)) for each call, as each ends: here, or in the workers."""
         if self.pool is None:
-            for index, item in items:
-                results[index] = self._done(index, job(*args(index, item)))
-            return results
+            for index, arguments in calls:
+                yield index, job(*self.task, *arguments)
+            return
         with children_ignore_interrupts():  # the pool starts its workers as jobs are submitted
-            futures = {self.pool.submit(job, *args(index, item)): index for index, item in items}
+            futures = {self.pool.submit(job, *self.task, *arguments): index for index, arguments in calls}
         for future in as_completed(futures):
-            results[futures[future]] = self._done(futures[future], future.result())
-        return results
+            yield futures[future], future.result()
 
     def _done(self, index: int, result: RunResult) -> RunResult:
         self.finished[index] = result

@@ -13,6 +13,10 @@ is mostly the oracle's own seed noise); the headline is the test split.
 
     python benchmarks/bench_tune.py [--budgets 1,2,3,4] [--plot FILE] [--held-out | TASK ...]
     python benchmarks/bench_tune.py --suite [--quick] [--split design|test|both] [--anchors-only]
+    python benchmarks/bench_tune.py --suite --split design --variant "no-families:per_family=false" ...
+
+`--variant NAME:FIELD=VALUE,...` adds tune with those fields of its `Policy` changed (an ablation),
+scored beside the default; a recipe chosen by several variants is trained once per scoring seed.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from oracle import add_task_arguments, cache_key, load, task_refs
 from rich.console import Console
 from rich.table import Table
 
+from lrkit.search import Policy
 from lrkit.train import Recipe
 from lrkit.tune import tune
 
@@ -46,9 +51,9 @@ PROFILE = Path(__file__).parent.parent / "docs" / "img" / "tune_profile.png"
 ANCHOR_METHODS = ("adam 1e-3", *TLF_METHODS, "prodigy", "dadapt-adam", "schedulefree-adamw", "dog")
 
 
-def tuned(task_name: str, budget: float) -> dict[str, Any]:
-    """`lrkit tune` on the search seed, in this worker process."""
-    result = tune(task_name, budget, seed=SEARCH_SEED, workers=1)
+def tuned(task_name: str, budget: float, policy: dict[str, Any]) -> dict[str, Any]:
+    """`lrkit tune` on the search seed with the policy's fields `policy` changes, in this worker process."""
+    result = tune(task_name, budget, seed=SEARCH_SEED, workers=1, policy=Policy.from_dict(policy))
     recipe = result.recipe
     return {"recipe": recipe.to_dict(), "cost": result.cost, "search_val_loss": result.final.val_loss}
 
@@ -102,24 +107,43 @@ def _mean(losses: list[float]) -> float:
     return math.inf if any(not math.isfinite(v) for v in losses) else statistics.mean(losses)
 
 
-def measure_tune(task_names: list[str], budgets: tuple[float, ...], pool: ProcessPoolExecutor,
-                 console: Console) -> dict[str, dict[str, Any]]:
-    searches = {(name, b): pool.submit(tuned, name, b) for name in task_names for b in budgets}
+def measure_tune(task_names: list[str], budgets: tuple[float, ...], variants: dict[str, dict[str, Any]],
+                 pool: ProcessPoolExecutor, console: Console) -> dict[str, dict[str, Any]]:
+    """Each variant of tune at each budget on each task, its recipe scored on the scoring seeds."""
+    searches = {(name, label, b): pool.submit(tuned, name, b, policy) for name in task_names
+                for label, policy in variants.items() for b in budgets}
     out: dict[str, dict[str, Any]] = {name: {} for name in task_names}
+    scores: dict[tuple[str, str, int], Any] = {}  # one training per task, recipe and seed
     scoring = {}
-    for (name, budget), future in searches.items():
+    for (name, label, budget), future in searches.items():
         found = future.result()
-        futures = [pool.submit(score, name, found["recipe"], seed) for seed in SCORE_SEEDS]
-        scoring[(name, budget)] = (found, futures)
-    for (name, budget), (found, futures) in scoring.items():
+        key = json.dumps(found["recipe"], sort_keys=True)
+        futures = [scores.setdefault((name, key, seed), pool.submit(score, name, found["recipe"], seed))
+                   for seed in SCORE_SEEDS]
+        scoring[(name, label, budget)] = (found, futures)
+    for (name, label, budget), (found, futures) in scoring.items():
         loss = _mean([f.result() for f in futures])
         recipe = found["recipe"]
-        out[name][f"tune @ {budget:g}"] = {"val_loss": loss, "cost": found["cost"],
-                                           "recipe": f"{recipe['optimizer']} {recipe['lr']:.3g} "
-                                                     f"{recipe['schedule'].split('(')[0]}"}
-        console.print(f"[dim]{name} tune @ {budget:g}: {recipe['optimizer']} lr {recipe['lr']:.3g} "
+        out[name][f"{label} @ {budget:g}"] = {"val_loss": loss, "cost": found["cost"],
+                                              "recipe": f"{recipe['optimizer']} {recipe['lr']:.3g} "
+                                                        f"{recipe['schedule'].split('(')[0]}"}
+        console.print(f"[dim]{name} {label} @ {budget:g}: {recipe['optimizer']} lr {recipe['lr']:.3g} "
                       f"{recipe['schedule']} -> {loss:.4g}, cost {found['cost']:.2f}[/dim]")
     return out
+
+
+def parse_variant(text: str) -> tuple[str, dict[str, Any]]:
+    """`NAME:FIELD=VALUE,...` as (NAME, {FIELD: VALUE}), each value read as JSON (true, 0.2, ...)."""
+    name, _, assignments = text.partition(":")
+    fields = {}
+    for assignment in filter(None, assignments.split(",")):
+        field, _, value = assignment.partition("=")
+        fields[field.strip()] = json.loads(value)
+    Policy.from_dict(fields)  # an unknown field or a bad value fails here, before any training
+    unknown = set(fields) - set(Policy().to_dict())
+    if unknown:
+        raise SystemExit(f"unknown policy fields {sorted(unknown)}; fields: {', '.join(Policy().to_dict())}")
+    return name, fields
 
 
 def report(oracle: dict, results: dict[str, dict[str, Any]], methods: list[str], groups: dict[str, list[str]],
@@ -180,15 +204,16 @@ def profile_plot(ratios: dict[str, dict[str, list[float]]], path: Path) -> None:
     plt.close(figure)
 
 
-def main(task_names: list[str], budgets: tuple[float, ...], plot: Path) -> None:
+def main(task_names: list[str], budgets: tuple[float, ...], variants: dict[str, dict[str, Any]],
+         plot: Path) -> None:
     console = Console(width=240)
     task_names = [suite.resolve(name) for name in task_names]  # suite:NAME -> the file lrkit loads
     oracle = load(task_names, log=lambda text: console.print(text, style="dim"))
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        results = measure_tune(task_names, budgets, pool, console)
+        results = measure_tune(task_names, budgets, variants, pool, console)
         for name, methods in cached_anchors(task_names, oracle, pool, console).items():
             results[name].update(methods)
-    methods = [f"tune @ {b:g}" for b in budgets] + list(ANCHOR_METHODS)
+    methods = [f"{label} @ {b:g}" for label in variants for b in budgets] + list(ANCHOR_METHODS)
     report(oracle, results, methods, suite.groups(task_names), console, plot)
 
 
@@ -198,8 +223,12 @@ if __name__ == "__main__":
     parser.add_argument("--budgets", default=",".join(f"{b:g}" for b in BUDGETS), help="comma-separated")
     parser.add_argument("--anchors-only", action="store_true", help="the oracle and the anchors, no tune")
     parser.add_argument("--plot", type=Path, help="where the performance profile goes (default: docs/img/)")
+    parser.add_argument("--variant", action="append", default=[], type=parse_variant,
+                        help="NAME:FIELD=VALUE,... tune with those Policy fields changed, beside the default")
+    parser.add_argument("--only-variants", action="store_true", help="with --variant: leave the default out")
     arguments = parser.parse_args()
     stem = "tune_profile_suite" if arguments.suite else "tune_profile_held_out" if arguments.held_out \
         else PROFILE.stem
     budgets = () if arguments.anchors_only else tuple(float(b) for b in arguments.budgets.split(","))
-    main(task_refs(arguments), budgets, arguments.plot or PROFILE.with_stem(stem))
+    variants = dict(arguments.variant) if arguments.only_variants else {"tune": {}, **dict(arguments.variant)}
+    main(task_refs(arguments), budgets, variants, arguments.plot or PROFILE.with_stem(stem))

@@ -13,10 +13,11 @@ is mostly the oracle's own seed noise); the headline is the test split.
 
     python benchmarks/bench_tune.py [--budgets 1,2,3,4] [--plot FILE] [--held-out | TASK ...]
     python benchmarks/bench_tune.py --suite [--quick] [--split design|test|both] [--anchors-only]
-    python benchmarks/bench_tune.py --suite --split design --variant "no-families:per_family=false" ...
+    python benchmarks/bench_tune.py --suite --split design --variant "families:per_family=true" ...
 
-`--variant NAME:FIELD=VALUE,...` adds tune with those fields of its `Policy` changed (an ablation),
-scored beside the default; a recipe chosen by several variants is trained once per scoring seed.
+`--variant NAME:FIELD=VALUE;...` adds tune with those fields of its `Policy` (or its `schedules`)
+changed, an ablation scored beside the default; a recipe chosen by several variants is trained
+once per scoring seed.
 """
 
 from __future__ import annotations
@@ -51,9 +52,13 @@ PROFILE = Path(__file__).parent.parent / "docs" / "img" / "tune_profile.png"
 ANCHOR_METHODS = ("adam 1e-3", *TLF_METHODS, "prodigy", "dadapt-adam", "schedulefree-adamw", "dog")
 
 
-def tuned(task_name: str, budget: float, policy: dict[str, Any]) -> dict[str, Any]:
-    """`lrkit tune` on the search seed with the policy's fields `policy` changes, in this worker process."""
-    result = tune(task_name, budget, seed=SEARCH_SEED, workers=1, policy=Policy.from_dict(policy))
+def tuned(task_name: str, budget: float, changes: dict[str, Any]) -> dict[str, Any]:
+    """`lrkit tune` on the search seed with the policy's fields (and `schedules`) that `changes`
+    sets, in this worker process."""
+    changes = dict(changes)
+    schedules = changes.pop("schedules", None)
+    result = tune(task_name, budget, seed=SEARCH_SEED, workers=1, policy=Policy.from_dict(changes),
+                  schedules=None if schedules is None else tuple(schedules))
     recipe = result.recipe
     return {"recipe": recipe.to_dict(), "cost": result.cost, "search_val_loss": result.final.val_loss}
 
@@ -133,14 +138,14 @@ def measure_tune(task_names: list[str], budgets: tuple[float, ...], variants: di
 
 
 def parse_variant(text: str) -> tuple[str, dict[str, Any]]:
-    """`NAME:FIELD=VALUE,...` as (NAME, {FIELD: VALUE}), each value read as JSON (true, 0.2, ...)."""
+    """`NAME:FIELD=VALUE;...` as (NAME, {FIELD: VALUE}), each value read as JSON (true, 0.2,
+    ["cosine", "constant"]); a field is one of `Policy`'s or `schedules`."""
     name, _, assignments = text.partition(":")
     fields = {}
-    for assignment in filter(None, assignments.split(",")):
+    for assignment in filter(None, assignments.split(";")):
         field, _, value = assignment.partition("=")
         fields[field.strip()] = json.loads(value)
-    Policy.from_dict(fields)  # an unknown field or a bad value fails here, before any training
-    unknown = set(fields) - set(Policy().to_dict())
+    unknown = set(fields) - {*Policy().to_dict(), "schedules"}
     if unknown:
         raise SystemExit(f"unknown policy fields {sorted(unknown)}; fields: {', '.join(Policy().to_dict())}")
     return name, fields
@@ -224,7 +229,7 @@ if __name__ == "__main__":
     parser.add_argument("--anchors-only", action="store_true", help="the oracle and the anchors, no tune")
     parser.add_argument("--plot", type=Path, help="where the performance profile goes (default: docs/img/)")
     parser.add_argument("--variant", action="append", default=[], type=parse_variant,
-                        help="NAME:FIELD=VALUE,... tune with those Policy fields changed, beside the default")
+                        help="NAME:FIELD=VALUE;... tune with those Policy fields (or schedules) changed")
     parser.add_argument("--only-variants", action="store_true", help="with --variant: leave the default out")
     arguments = parser.parse_args()
     stem = "tune_profile_suite" if arguments.suite else "tune_profile_held_out" if arguments.held_out \

@@ -29,6 +29,7 @@ from oracle import SUITE_CACHE, cache_key
 from lrkit.finder import find_lr
 from lrkit.tasks import load_task
 from lrkit.tune import make_plan
+from lrkit.tune._plan import MULTIPLIERS
 
 NEAR_BEST = 1.5
 TIE_QUANTILE = 0.8
@@ -65,11 +66,38 @@ def best_rate(entry: dict, optimizer: str = "adam", schedule: str = "cosine") ->
     return rates[k]
 
 
-def suggestions(task_ref: str) -> dict[str, float | None]:
-    """Every rule's suggestion from tune's own Adam range test (its length for this task), seed 0."""
+def suggestions(task_ref: str, optimizer: str = "adam") -> dict[str, float | None]:
+    """Every rule's suggestion from tune's own range test (its length for this task), seed 0."""
     task = load_task(suite.resolve(task_ref))
     steps = make_plan(task.steps, 1.0).finder_steps
-    return find_lr(task, "adam", seed=0, steps=steps).suggestions
+    return find_lr(task, optimizer, seed=0, steps=steps).suggestions
+
+
+# Candidate rates as multiples of each optimizer's suggestion: the plan's and wider ones.
+CANDIDATE_SETS = {
+    "0.1 .. 3.16 (4)": MULTIPLIERS,
+    "0.03 .. 3.16 (5)": (10**-1.5, *MULTIPLIERS),
+    "0.01 .. 3.16 (6)": (0.01, 10**-1.5, *MULTIPLIERS),
+    "0.01 .. 10 (7)": (0.01, 10**-1.5, *MULTIPLIERS, 10.0),
+    "0.01, 0.1, 1 (3)": (0.01, 0.1, 1.0),
+    "0.003 .. 3 by 10 (4)": (0.003, 0.03, 0.3, 3.0),
+}
+
+
+def coverage(entries: dict[str, dict], suggested: dict[str, dict[str, float]],
+             schedules: tuple[str, ...] = ("cosine",)) -> None:
+    """For each candidate set, the best loss any candidate reaches with `schedules`, read off the
+    grid, over the oracle's: what halving could at best find, whatever its decisions."""
+    print(f"\ncandidate sets, the best candidate's loss (grid, {' or '.join(schedules)}) / the oracle's:")
+    for label, multipliers in CANDIDATE_SETS.items():
+        ratios = []
+        for name, entry in entries.items():
+            losses = [curve_loss(entry, rate * m, optimizer, schedule)
+                      for optimizer, rate in suggested[name].items()
+                      for m in multipliers for schedule in schedules]
+            ratios.append(min(losses) / entry["best"]["search_val_loss"])
+        worst = max(zip(ratios, entries))
+        print(f"  {label:22s} {_scores(ratios)}; worst {worst[1]}")
 
 
 def curve_loss(entry: dict, lr: float, optimizer: str = "adam", schedule: str = "cosine") -> float:
@@ -100,6 +128,21 @@ def leave_one_out(entries: dict[str, dict], rates: dict[str, float], best: dict[
     return ratios
 
 
+def _capped(entries: dict[str, dict], rates: dict[str, float], scale: float) -> list[float]:
+    """Each task's loss ratio at `scale` x its suggestion, a diverged one at its grid's worst finite loss."""
+    out = []
+    for name, suggested in rates.items():
+        entry = entries[name]
+        worst = max(_loss(run) for run in entry["grid"] if math.isfinite(_loss(run)))
+        ratio = curve_loss(entry, suggested * scale) / entry["best"]["search_val_loss"]
+        out.append(ratio if math.isfinite(ratio) else worst / entry["best"]["search_val_loss"])
+    return out
+
+
+def _loss(run: dict) -> float:
+    return math.inf if run["val_loss"] is None else run["val_loss"]
+
+
 def _scores(ratios: list[float]) -> str:
     """Clipped geometric mean over the tasks where the rate trains (a diverged one counts apart)."""
     finite = [max(1.0, r) for r in ratios if math.isfinite(r)]
@@ -118,10 +161,13 @@ def main(quick: bool) -> None:
     entries = {cache_key(ref): cache[cache_key(ref)] for ref in refs}
     best = {name: best_rate(entry) for name, entry in entries.items()}
     by_rule: dict[str, dict[str, float]] = {}
+    searched: dict[str, dict[str, float]] = {}
     for ref in refs:
         name = cache_key(ref)
         gaps += seed_gaps(entries[name])
         found = suggestions(ref)
+        momentum = suggestions(ref, "momentum")["lrkit"]
+        searched[name] = {o: r for o, r in (("adam", found["lrkit"]), ("momentum", momentum)) if r}
         for rule, value in found.items():
             if value:
                 by_rule.setdefault(rule, {})[name] = value
@@ -138,6 +184,11 @@ def main(quick: bool) -> None:
         print(f"  {rule:14s} {len(rates):2d} tasks, as suggested: {_scores(plain)}")
         scaled = leave_one_out(entries, rates, best)
         print(f"  {rule:14s} {len(rates):2d} tasks, scaled:       {_scores(scaled)}")
+    print("\nbudget 1 at a fixed scale of lrkit's suggestion (a diverged run counts as the worst grid run):")
+    for scale in (1.0, 0.5, 10**-0.5, 0.2, 0.1):
+        print(f"  x{scale:<6.3g} {_scores(_capped(entries, by_rule['lrkit'], scale))}")
+    coverage(entries, searched)
+    coverage(entries, searched, ("cosine", "constant"))
     quantiles = statistics.quantiles(gaps, n=10)
     print(f"\nseed gaps of {len(gaps)} configurations within {NEAR_BEST}x of their task's best: "
           f"median {statistics.median(gaps):.3f}, 80th {quantiles[7]:.3f}, 90th {quantiles[8]:.3f}")

@@ -70,7 +70,7 @@ def test_the_page_loads_clean_with_every_figure_drawn_and_the_answer(browser, re
     drawn(browser, FIGURES)
     answer = browser.evaluate('document.getElementById("answer").innerText')
     recipe = tune_data["recipe"]
-    assert recipe["optimizer"] in answer and rate(recipe["lr"]) in answer and "cosine" in answer
+    assert recipe["optimizer"] in answer and rate(recipe["lr"]) in answer and recipe["schedule"] in answer
     assert "lrkit train cancer-logreg" in answer
     assert browser.errors() == []
 

@@ -44,7 +44,13 @@ def test_budget_one_is_a_range_test_and_one_run_at_its_suggestion(steps, budget)
 def test_more_budget_buys_finalists_then_other_schedules():
     two, three, four = (make_plan(300, b) for b in (2, 3, 4))
     assert two.keep[-1] == 1 and three.keep[-1] == 2
-    assert two.alternatives == three.alternatives == () and four.alternatives == ("constant",)
+    # A wsd search's constant schedule is the winner's trunk run on to the end, when the policy asks
+    # for it and what is left pays for it; never a fresh full run.
+    assert two.alternatives == three.alternatives == () and four.alternatives == ("cosine",)
+    assert not (two.continue_trunk or three.continue_trunk or four.continue_trunk)
+    assert make_plan(300, 3, policy=Policy(continue_trunk=True)).continue_trunk
+    assert not make_plan(300, 2, policy=Policy(continue_trunk=True)).continue_trunk  # 60 steps > 31 left
+    assert two.decay_steps == three.decay_steps == 60
 
 
 def test_halving_cost_counts_resumed_steps_once():
@@ -70,4 +76,5 @@ def test_cool_downs_are_paid_from_the_last_cut_back():
     assert plan.rungs == (11, 33, 99, 300) and plan.keep == (4, 2, 1)
     # 2 runs x 10 steps at the last cut fit the 31 steps left; 4 x 3 at the middle one do not; 8 x 1 do.
     assert plan.cool_steps == (1, 0, 10)
-    assert make_plan(300, 2).cool_steps == (0, 0, 0)
+    assert make_plan(300, 2).cool_steps == (0, 7, 0)  # 0.2: 2 x 20 do not fit, 4 x 7 do, then 8 x 2 do not
+    assert make_plan(300, 2, policy=Policy(cool_down=0.0)).cool_steps == (0, 0, 0)

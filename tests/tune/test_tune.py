@@ -31,7 +31,10 @@ def test_budget_two_searches_both_optimizers_and_stays_within_it(tuned):
     assert 1.5 < tuned.cost <= 2.0
     assert {finder.optimizer for finder in tuned.finders} == {"adam", "momentum"}
     assert {trial.recipe.optimizer for trial in tuned.trials} == {"adam", "momentum"}
-    assert len(tuned.trials) == 8
+    # 8 candidates on constant-rate trunks; the finalist's trunk stops 20% short of the end, where
+    # its decay (a full warmup-stable-decay run, sharing the trunk's steps) is kept beside it.
+    assert len(tuned.trials) == 9 and tuned.shared_steps == 0.8 * tuned.steps
+    assert [t.recipe.schedule.split("(")[0] for t in tuned.trials].count("wsd") == 1
     assert tuned.final.steps == tuned.final.budget == tuned.steps and not tuned.final.diverged
     full = [t for t in tuned.trials if t.steps == t.budget and not t.diverged]
     assert tuned.final.val_loss == min(t.val_loss for t in full)
@@ -40,7 +43,10 @@ def test_budget_two_searches_both_optimizers_and_stays_within_it(tuned):
 def test_the_winning_recipe_retrains_to_the_final_numbers(tuned):
     again = run(get_task("cancer-logreg"), tuned.recipe)
     assert again.val_loss == pytest.approx(tuned.final.val_loss, rel=1e-6)
-    assert tuned.recipe.schedule.startswith("cosine(lr=")  # absolute rates, as `lrkit train` takes
+    assert tuned.recipe.schedule.startswith("wsd(lr=")  # absolute rates, as `lrkit train` takes
+    for field in ("train_loss", "lr", "evaluations"):  # the decay branched from the trunk is that run
+        assert getattr(run(get_task("cancer-logreg"), tuned.recipe, eval_every=tuned.steps // 27), field) \
+            == getattr(tuned.final, field)
 
 
 def test_json_round_trip_keeps_everything(tuned):
@@ -56,7 +62,8 @@ def test_every_rate_tried_gets_a_verdict_against_its_groups_best(tuned):
     effects = tuned.effects
     assert len(effects) == len(tuned.trials)
     assert {e.verdict for e in effects} <= {"best", "good", "slow", "oscillating", "overfitting", "diverged"}
-    assert sum(e.verdict == "best" for e in effects) == 2  # one per optimizer
+    groups = {(e.optimizer, e.schedule, e.plateau) for e in effects}
+    assert sum(e.verdict == "best" for e in effects) == len(groups) == 3  # adam and momentum trunks, wsd
     for effect in effects:
         if effect.verdict == "slow":
             assert effect.lr < effect.best_lr
@@ -79,8 +86,9 @@ def test_cool_down_branches_judge_the_rungs_and_are_counted_in_the_cost():
     alive = (8, *plan.keep)
     assert tuned.branch_steps == sum(a * b for a, b in zip(alive, plan.cool_steps)) > 0
     trained = sum(f.steps for f in tuned.finders) + sum(t.steps for t in tuned.trials) + tuned.branch_steps
+    trained -= tuned.shared_steps
     assert tuned.cost == trained / tuned.steps <= 2.0
-    assert any("cool-down branches at the rungs" in line for line in tuned.summary())
+    assert any("decays judging the rungs" in line for line in tuned.summary())
     back = TuneResult.from_dict(json.loads(json.dumps(tuned.to_dict())))
     assert (back.policy, back.branch_steps, back.cost) == (policy, tuned.branch_steps, tuned.cost)
 

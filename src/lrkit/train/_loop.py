@@ -11,7 +11,7 @@ import math
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -162,20 +162,28 @@ def cool_down(
     checkpoint: str | Path,
     steps: int,
     *,
+    eval_every: int | None = None,
     threads: int | None = 1,
     device: str | torch.device = "auto",
-) -> Evaluation:
-    """Where a paused run would end if it ended now: from its checkpoint, `steps` more steps with
-    the rate falling linearly from where it stands to zero (the decay of a warmup-stable-decay
-    schedule), then one evaluation. "What if it ended here" is the question a rung asks, and a run
-    judged at its full rate is judged on its noise. The paused run and its checkpoint are left as
-    they were; a branch whose loss blows up scores inf."""
+) -> RunResult:
+    """What a run paused at a constant rate becomes if it ends here: `steps` more steps with the
+    rate falling linearly to zero, trained from its checkpoint. That is a warmup-stable-decay run,
+    `wsd(lr, steps=k + steps, warmup=0, decay=steps)` of the paused run's recipe (k its steps so
+    far), and the result equals a fresh run of that recipe with the same `eval_every`; only the
+    decay is trained. The paused run and its checkpoint stay as they were, so it can go on."""
     if steps < 1:
         raise RecipeError(f"a cool-down needs at least one step, got {steps}")
+    if paused.diverged or len(set(paused.lr)) > 1 or paused.recipe.plateau:
+        raise RecipeError(f"a cool-down branches from a run at a constant rate without plateau control; the "
+                          f"run of {paused.recipe.optimizer} at lr {paused.recipe.lr:g} "
+                          f"{'diverged' if paused.diverged else 'changed its rate'}")
+    total = paused.steps + steps
+    rate = paused.recipe.lr
+    recipe = replace(paused.recipe, schedule=f"wsd(lr={rate!r}, steps={total}, warmup=0, decay={steps})")
     with torch_threads(threads):
-        training = _Training(task, paused.recipe, paused.budget, None, pick_device(device), Divergence())
+        training = _Training(task, recipe, total, eval_every, pick_device(device), Divergence())
         training.restore(paused, checkpoint)
-        return training.branch(steps)
+        return training.advance(None, None, ignore, None)
 
 
 class _Training:
@@ -250,25 +258,6 @@ class _Training:
             self.save(checkpoint)
         self.seconds += time.perf_counter() - started
         return self._result()
-
-    def branch(self, steps: int) -> Evaluation:
-        """`steps` updates with every group's rate falling linearly to zero, the schedule left
-        alone, then an evaluation (see `cool_down`); changes this object's model for good."""
-        peaks = [group["lr"] for group in self.optimizer.param_groups]
-        train_mode(self.optimizer)
-        self.model.train()
-        done = len(self.losses) + steps
-        for k in range(steps):
-            for group, peak in zip(self.optimizer.param_groups, peaks):
-                group["lr"] = peak * (1 - k / steps)
-            inputs, targets = next(self.stream)
-            self.optimizer.zero_grad(set_to_none=True)
-            loss = self.loss_fn(self.model(inputs), targets)
-            if not math.isfinite(loss.item()):
-                return Evaluation(done, math.inf, None)
-            loss.backward()
-            self.optimizer.step()
-        return self._evaluate(done)
 
     def _end_here(self) -> None:
         """After Ctrl-C: keep the updates that were applied (a step cut short leaves no loss or

@@ -30,6 +30,7 @@ def explain(result: TuneResult) -> list[str]:
         if finder.suggestion:
             lines.append(_searched(result, finder.optimizer, finder.steps, finder.suggestion))
     effects = result.effects
+    searched = _searched_group(result)
     high = [e for e in effects if e.verdict in ("diverged", "oscillating", "overfitting")]
     low = [e for e in effects if e.verdict == "slow"]
     for effect in high:
@@ -39,19 +40,25 @@ def explain(result: TuneResult) -> list[str]:
         lines.append(f"Too low: {effect.optimizer} at lr {rate(effect.lr)} ({effect.shape}) "
                      f"{effect.detail.removeprefix('too low: ')}.")
     overfit = [e for e in high if e.verdict == "overfitting" and e.steps < final.steps
-               and (e.optimizer, e.schedule, e.plateau) == group_of(final) and e.best_lr == recipe.lr]
+               and (e.optimizer, e.schedule, e.plateau) == searched and e.best_lr == recipe.lr]
     if overfit:
         lines.append(f"A lower rate reaches its best point later in training, so lr {rate(recipe.lr)} was "
                      f"trained in full in place of the overfitting lr {rate(min(e.lr for e in overfit))}.")
     ahead = [e for e in effects if e.verdict in ("good", "overfitting") and e.best_lr == recipe.lr
              and e.lr > recipe.lr
-             and (e.optimizer, e.schedule, e.plateau) == group_of(final)
+             and (e.optimizer, e.schedule, e.plateau) == searched
              and e.val_loss < loss_at(final, e.compared_at)]
     for effect in ahead:
         lead = 1 - effect.val_loss / loss_at(final, effect.compared_at)
-        lines.append(f"lr {rate(effect.lr)} was {100 * lead:.0f}% ahead of lr {rate(recipe.lr)} at step "
-                     f"{effect.compared_at}, on one seed: a lead under {tie} goes to the lower "
-                     "rate, because rates near the edge of stability vary most from seed to seed.")
+        said = (f"lr {rate(effect.lr)} was {100 * lead:.0f}% ahead of lr {rate(recipe.lr)} at step "
+                f"{effect.compared_at}")
+        if effect.compared_at in result.judged_at:
+            lines.append(f"{said} at its full rate, on one seed; at that rung each run was judged by where "
+                         "a decay from there ends (what if training ended there), and lr "
+                         f"{rate(recipe.lr)} ranked above it.")
+        elif lead < result.policy.tie:
+            lines.append(f"{said}, on one seed: a lead under {tie} goes to the lower rate, because rates "
+                         "near the edge of stability vary most from seed to seed.")
     for run in result.trials:
         if run.steps == run.budget and not run.diverged and run.val_loss < final.val_loss \
                 and run.recipe.lr == recipe.lr and group_of(run) != group_of(final):
@@ -59,16 +66,25 @@ def explain(result: TuneResult) -> list[str]:
             lines.append(f"{shape} at the same rate ended at {loss(run.val_loss)}, within "
                          f"{tie} of the winner's {loss(final.val_loss)} on one seed: the searched "
                          "schedule stays, as a lead that small is as likely luck.")
-    group = {trial.recipe.lr for trial in result.trials if group_of(trial) == group_of(final)}
+    group = {trial.recipe.lr for trial in result.trials if group_of(trial) == searched}
+    shape = f"{final.recipe.optimizer} and {searched[1]}"
     if len(group) < 2:
-        lines.append(f"With one rate of {final.recipe.optimizer} and {schedule_name(final)} trained, nothing "
-                     "here shows whether a higher or a lower rate would do better.")
+        lines.append(f"With one rate of {shape} trained, nothing here shows whether a higher or a lower rate "
+                     "would do better.")
     elif recipe.lr in (max(group), min(group)):
         side, where = ("highest", "above") if recipe.lr == max(group) else ("lowest", "below")
-        lines.append(f"lr {rate(recipe.lr)} is the {side} rate of {final.recipe.optimizer} and "
-                     f"{schedule_name(final)} tried: the best may lie {where} it.")
+        lines.append(f"lr {rate(recipe.lr)} is the {side} rate of {shape} tried: the best may lie "
+                     f"{where} it.")
     lines.append(_cost(result))
     return lines
+
+
+def _searched_group(result: TuneResult) -> tuple[str, str, str | None]:
+    """The group whose rates the search compared: the winner's, or for a winner that a decay
+    ended (a wsd search), the constant-rate trunks its rate was chosen among."""
+    if result.shared_steps and schedule_name(result.final) == "wsd":
+        return result.final.recipe.optimizer, "constant", None
+    return group_of(result.final)
 
 
 def _searched(result: TuneResult, optimizer: str, steps: int, suggestion: float) -> str:
@@ -86,7 +102,7 @@ def _searched(result: TuneResult, optimizer: str, steps: int, suggestion: float)
 def _cost(result: TuneResult) -> str:
     """What the budget bought: range tests and training runs, in full runs of the task."""
     runs = len(result.trials) + (result.final not in result.trials)
-    trained = sum(trial.steps for trial in result.trials) / result.steps
+    trained = (sum(trial.steps for trial in result.trials) - result.shared_steps) / result.steps
     if result.final not in result.trials:
         trained += result.final.steps / result.steps
     tests = len(result.finders)
@@ -94,5 +110,5 @@ def _cost(result: TuneResult) -> str:
         if tests else []
     parts.append(f"{runs} training run{'s' * (runs != 1)} {trained:.2f}")
     if result.branch_steps:
-        parts.append(f"cool-down branches at the rungs {result.branch_steps / result.steps:.2f}")
+        parts.append(f"decays judging the rungs {result.branch_steps / result.steps:.2f}")
     return f"Cost: {result.cost:.2f} full runs of the {result.budget:g} budgeted ({', '.join(parts)})."

@@ -9,7 +9,6 @@ import pickle
 import tempfile
 import time
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import replace
 from pathlib import Path
 
 from .._workers import usable_workers
@@ -70,8 +69,9 @@ def tune(
         try:
             trials = _halving(runner, candidates, plan, policy)
             final = _best(trials.values(), policy)
+            alternatives = _trunk_to_the_end(runner, trials, final, plan)
             others = [plan.alternative(final.recipe, name) for name in plan.alternatives]
-            alternatives = runner.start(list(enumerate(others, len(trials))), None)
+            alternatives.update(runner.start(list(enumerate(others, len(trials))), None))
             trials.update(alternatives)
             final = settled(final, list(alternatives.values()), policy)
         except KeyboardInterrupt:  # Ctrl-C: keep every run that ended, the best so far is the answer
@@ -89,7 +89,8 @@ def tune(
     # A task named by a string keeps that string, so its train command loads it the same way.
     return TuneResult(task if isinstance(task, str) else task_object.name, float(budget), task_object.steps,
                       tuple(finders), runs, final, task_object.metric_name, interrupted, policy,
-                      runner.branch_steps)
+                      runner.branch_steps, runner.shared_steps,
+                      tuple(rung for rung, branch in zip(plan.rungs, plan.cool_steps) if branch))
 
 
 def _range_tests(task: Task, plan: TunePlan, seed: int,
@@ -118,38 +119,52 @@ def _suggestions(finders: list[FinderResult]) -> dict[str, float]:
 def _halving(runner: Runner, candidates: list, plan: TunePlan, policy: Policy) -> dict[int, RunResult]:
     """Every candidate to the first rung, the `plan.keep[0]` that `survivors` names on to the
     next, and so on; the last rung is the full run. A finalist already overfitting is swapped for
-    the lower rate that `rescues` names, while `plan.rescue_steps` pay for it. Returns each
-    candidate's run as it ended."""
-    rungs = plan.rungs
+    the lower rate that `rescues` names, while `plan.rescue_steps` pay for it. On a trunk (a wsd
+    search) runs are judged at the rungs by their decays (`_judged`), and each finalist's trunk
+    stops short of the end for its decay, a full run kept beside it. Returns every run as it ended."""
+    stops = plan.stops
     ended: dict[int, RunResult] = {}
-    alive = runner.start(list(enumerate(candidates)), _pause(rungs[0], rungs))
-    for index, (judged_at, rung, kept) in enumerate(zip(rungs, rungs[1:], plan.keep)):
+    alive = runner.start(list(enumerate(candidates)), _pause(stops[0], plan))
+    for index, (judged_at, kept) in enumerate(zip(plan.rungs, plan.keep)):
         ended.update(alive)
         branch = plan.cool_steps[index] if index < len(plan.cool_steps) else 0
-        leaders = survivors(_cooled(runner, alive, branch), kept, judged_at, policy)
+        leaders = survivors(_judged(runner, alive, branch), kept, judged_at, policy)
         if not leaders:
             break
-        if rung == rungs[-1]:
+        if index == len(plan.keep) - 1:
             swaps = rescues(leaders, ended, policy, spare=plan.rescue_steps)
-            leaders = [swaps.get(index, index) for index in leaders]
-        alive = runner.go_on({index: ended[index] for index in leaders}, _pause(rung, rungs))
+            leaders = [swaps.get(number, number) for number in leaders]
+        alive = runner.go_on({number: ended[number] for number in leaders}, _pause(stops[index + 1], plan))
     ended.update(alive)
+    if plan.trunk:
+        trunks = {number: run for number, run in alive.items() if not run.diverged and run.steps == stops[-1]}
+        ended.update(runner.decay(trunks, plan.decay_steps, len(candidates)))
     return ended
 
 
-def _cooled(runner: Runner, alive: dict[int, RunResult], branch: int) -> dict[int, RunResult]:
-    """The runs as halving judges them: each scored by where a `branch`-step cool-down from its
-    checkpoint ends (as it stands when `branch` is 0, or when it diverged)."""
-    paused = {index: run for index, run in alive.items() if not run.diverged}
+def _judged(runner: Runner, alive: dict[int, RunResult], branch: int) -> dict[int, RunResult]:
+    """The runs as halving judges them: each as a decay of `branch` steps from its checkpoint
+    ends it, "what if it ended here" (as it stands when `branch` is 0, or when it diverged)."""
+    paused = {number: run for number, run in alive.items() if not run.diverged}
     if not branch or not paused:
         return alive
-    scores = runner.cool(paused, branch)
-    return {index: replace(run, evaluations=(*run.evaluations[:-1], scores[index])) if index in scores
-            else run for index, run in alive.items()}
+    return {**alive, **runner.judge(paused, branch)}
 
 
-def _pause(rung: int, rungs: tuple[int, ...]) -> int | None:
-    return None if rung == rungs[-1] else rung
+def _pause(stop: int, plan: TunePlan) -> int | None:
+    return None if stop == plan.steps else stop
+
+
+def _trunk_to_the_end(runner: Runner, trials: dict[int, RunResult], final: RunResult,
+                      plan: TunePlan) -> dict[int, RunResult]:
+    """The winner's trunk run on to the end, when the plan pays for it: the constant schedule's
+    full run at the winner's rate, for the price of the winner's decay."""
+    if not (plan.trunk and plan.continue_trunk):
+        return {}
+    winner = (final.recipe.optimizer, final.recipe.lr)
+    trunk = next((number for number, run in trials.items() if run.steps == plan.stops[-1]
+                  and not run.diverged and (run.recipe.optimizer, run.recipe.lr) == winner), None)
+    return {} if trunk is None else runner.go_on({trunk: trials[trunk]}, None)
 
 
 def _best(runs, policy: Policy) -> RunResult:
@@ -195,7 +210,8 @@ class _Progress:
         runs, alive = 0, len(plan.optimizers) * len(plan.multipliers)
         for kept in (*plan.keep, 0):
             runs, alive = runs + alive, min(alive, kept)
-        self.total = len(plan.optimizers) + runs + len(plan.alternatives)
+        ends = (plan.keep[-1] if plan.keep else 1) + plan.continue_trunk if plan.trunk else 0
+        self.total = len(plan.optimizers) + runs + ends + len(plan.alternatives)
 
     def finder_done(self, optimizer: str) -> None:
         self._advance({"range test": optimizer})

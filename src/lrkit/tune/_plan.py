@@ -16,8 +16,12 @@ from ..train import Recipe
 
 DEFAULT_OPTIMIZERS = ("adam", "momentum")  # budget 1 runs the first only
 # The schedule the rate search runs with first, then the others in the order they get a full run
-# at the winner's rate when the budget has room.
-DEFAULT_SCHEDULES = ("cosine", "constant", "wsd", "one_cycle", "warmup_cosine", "plateau")
+# at the winner's rate when the budget has room. "wsd" searches on a constant-rate trunk: every
+# run is judged, and every finalist ends, by a decay branched from its checkpoint (`cool_down`),
+# and the winner's trunk run on to the end is the constant schedule's full run.
+DEFAULT_SCHEDULES = ("wsd", "constant", "cosine", "one_cycle", "warmup_cosine", "plateau")
+TRUNK = "wsd"
+SINGLE = "cosine"  # budget 1's schedule when the search's is "wsd": one run has no trunk to branch
 PLATEAU = "plateau(factor=0.5, patience=2)"
 # Candidate rates as multiples of the range test's suggestion: a short test's suggestion was
 # measured from 5x below to 11x above the best rate of a full cosine run.
@@ -47,6 +51,18 @@ class TunePlan:
     keep: tuple[int, ...]  # runs going on past each rung but the last
     rescue_steps: int = 0  # steps for finishing lower rates in place of finalists that overfit
     cool_steps: tuple[int, ...] = ()  # each rung's cool-down branch per run (0 or absent: none)
+    decay_steps: int = 0  # with a "wsd" search: each finalist's decay, from its trunk's last steps
+    continue_trunk: bool = False  # and the winner's trunk goes on to the end: the constant schedule
+
+    @property
+    def trunk(self) -> bool:
+        """Whether runs train at a constant rate and are judged by decays branched from them."""
+        return self.decay_steps > 0
+
+    @property
+    def stops(self) -> tuple[int, ...]:
+        """Where halving pauses its runs: each rung, and for finalists the end (of their trunk)."""
+        return (*self.rungs[:-1], self.steps - self.decay_steps)
 
     @property
     def eval_every(self) -> int:
@@ -57,7 +73,8 @@ class TunePlan:
         """The recipes halving starts from: each optimizer with a suggestion at every multiple
         of it, a rate-free one at its authors' rate only."""
         free = {info.name for info in list_optimizers() if info.lr_free}
-        return [Recipe(optimizer, float(f"{suggestions[optimizer] * m:.3g}"), self.search_schedule, seed=seed)
+        schedule = "constant" if self.trunk else self.search_schedule
+        return [Recipe(optimizer, float(f"{suggestions[optimizer] * m:.3g}"), schedule, seed=seed)
                 for optimizer in self.optimizers if optimizer in suggestions
                 for m in ((1.0,) if optimizer in free else self.multipliers)]
 
@@ -88,8 +105,8 @@ def make_plan(steps: int, budget: float, optimizers: tuple[str, ...] | None = No
     schedules = tuple(schedules or DEFAULT_SCHEDULES)
     _check(optimizers, schedules)
     finder_steps = min(100, max(10, steps // 10))
-    single = TunePlan(steps, finder_steps, optimizers[:1], (policy.single_run_scale,), schedules[0], (),
-                      (steps,), ())
+    single = TunePlan(steps, finder_steps, optimizers[:1], (policy.single_run_scale,),
+                      SINGLE if schedules[0] == TRUNK else schedules[0], (), (steps,), ())
     if budget < 1.5 or steps < RUNG_FRACTIONS[0]:  # no room to compare: one run at the suggestion
         return single
     first = steps // RUNG_FRACTIONS[0]  # rungs are multiples of the first, so evaluations land on each
@@ -104,15 +121,20 @@ def make_plan(steps: int, budget: float, optimizers: tuple[str, ...] | None = No
     spent = len(optimizers) * finder_steps / steps + halving_cost(candidates, rungs, keep, steps)
     if spent > budget:  # a task so short that the range tests alone eat the search
         return single
-    room = max(0, math.floor(budget - spent + 1e-9))
+    trunk = schedules[0] == TRUNK
+    others = tuple(name for name in schedules[1:] if not (trunk and name == "constant"))
+    room = min(len(others), max(0, math.floor(budget - spent + 1e-9)))
     spare = (budget - spent - room) * steps
-    cool = cool_downs(rungs, (candidates, *keep), policy, spare)
+    decay = max(1, round(policy.decay * steps)) if trunk else 0
+    continue_trunk = trunk and policy.continue_trunk and "constant" in schedules and decay <= spare
+    spare -= decay if continue_trunk else 0
+    cool = cool_downs(rungs, (candidates, *keep), policy, spare) if trunk else ()
     spare -= sum(alive * branch for alive, branch in zip((candidates, *keep), cool))
     # Finishing a rate stopped at the first rung instead of a finalist stopped at the last: one
     # such rescue is always paid for (it may overspend by up to 0.3 runs), more from what is left.
     rescue = max(int(spare), rungs[-2] - rungs[0])
-    return TunePlan(steps, finder_steps, optimizers, MULTIPLIERS, schedules[0], schedules[1:1 + room],
-                    rungs, keep, rescue, cool)
+    return TunePlan(steps, finder_steps, optimizers, MULTIPLIERS, schedules[0], others[:room],
+                    rungs, keep, rescue, cool, decay, continue_trunk)
 
 
 def cool_downs(rungs: tuple[int, ...], alive: tuple[int, ...], policy: Policy,

@@ -31,7 +31,9 @@ class TuneResult:
     metric_name: str | None = None
     interrupted: bool = False  # stopped by Ctrl-C: `final` is the best run so far, maybe unfinished
     policy: Policy = TUNE  # the thresholds the search acted on, which its summary quotes
-    branch_steps: int = 0  # steps of the cool-down branches that scored runs at the rungs
+    branch_steps: int = 0  # steps of the decays that judged runs at the rungs
+    shared_steps: int = 0  # steps finalists' decays share with their trunks (in both runs' steps)
+    judged_at: tuple[int, ...] = ()  # the rungs where decays from each run's checkpoint judged it
 
     @property
     def recipe(self) -> Recipe:
@@ -40,10 +42,10 @@ class TuneResult:
 
     @property
     def cost(self) -> float:
-        """Every step trained (range tests, search runs, cool-down branches, final run) over the
-        task's budget."""
+        """Every step trained (range tests, search runs, the decays that judged them, final run)
+        over the task's budget; a decay's steps shared with its trunk count once."""
         spent = sum(finder.steps for finder in self.finders) + sum(trial.steps for trial in self.trials)
-        spent += self.branch_steps
+        spent += self.branch_steps - self.shared_steps
         if self.final not in self.trials:
             spent += self.final.steps
         return spent / self.steps
@@ -75,6 +77,8 @@ class TuneResult:
             "interrupted": self.interrupted,
             "policy": self.policy.to_dict(),
             "branch_steps": self.branch_steps,
+            "shared_steps": self.shared_steps,
+            "judged_at": list(self.judged_at),
             "recipe": {"optimizer": recipe.optimizer, "optimizer_args": dict(recipe.optimizer_args),
                        "lr": recipe.lr, "schedule": recipe.schedule, "plateau": recipe.plateau},
             "final": {"val_loss": encode_float(self.final.val_loss),
@@ -95,7 +99,8 @@ class TuneResult:
             finders=tuple(FinderResult.from_dict(finder) for finder in data["finders"]),
             trials=trials, final=final, metric_name=data.get("metric_name"),
             interrupted=data.get("interrupted", False), policy=Policy.from_dict(data.get("policy", {})),
-            branch_steps=data.get("branch_steps", 0),
+            branch_steps=data.get("branch_steps", 0), shared_steps=data.get("shared_steps", 0),
+            judged_at=tuple(data.get("judged_at", ())),
         )
 
     def plot(self) -> Figure:

@@ -15,7 +15,7 @@ from typing import Any
 from .._workers import WORKER_START_SECONDS, children_ignore_interrupts, quiet_on_interrupt
 from ..tasks import Task, load_task
 from ..tasks._same_data import check_same_data, fingerprint
-from ..train import Evaluation, Recipe, RunResult, cool_down, resume, run
+from ..train import Recipe, RunResult, cool_down, resume, run
 from ._plan import TunePlan
 
 # A range-test step also evaluates the probe set: it took 1.1-3.1x (median 2.0) a training step of
@@ -45,9 +45,9 @@ def _go_on(task: Task | str, expected: str | None, paused: RunResult, eval_every
                   save_to=checkpoint)
 
 
-def _cool(task: Task | str, expected: str | None, paused: RunResult, steps: int,
-          checkpoint: str) -> Evaluation:
-    return cool_down(_task(task, expected), paused, checkpoint, steps)
+def _cool(task: Task | str, expected: str | None, paused: RunResult, steps: int, eval_every: int,
+          checkpoint: str) -> RunResult:
+    return cool_down(_task(task, expected), paused, checkpoint, steps, eval_every=eval_every)
 
 
 def auto_workers(plan: TunePlan, candidates: int, range_test_step: float,
@@ -84,7 +84,8 @@ class Runner:
                  on_done: Callable[[RunResult], None]) -> None:
         self.folder, self.eval_every, self.on_done = folder, eval_every, on_done
         self.finished: dict[int, RunResult] = {}  # every run by index, as it last ended
-        self.branch_steps = 0  # steps spent in cool-down branches
+        self.branch_steps = 0  # steps of the decays that judged runs at the rungs
+        self.shared_steps = 0  # steps finalists' decays share with their trunks, counted in both
         self.pool: Executor | None = None
         self.task: tuple[Task | str, str | None] = (loaded, None)
         if workers > 1:
@@ -100,12 +101,24 @@ class Runner:
         """Resume paused runs up to `pause_at` (None: to the end)."""
         return self._map(_go_on, list(paused.items()), pause_at)
 
-    def cool(self, paused: dict[int, RunResult], steps: int) -> dict[int, Evaluation]:
-        """Each paused run's score after a cool-down branch of `steps` steps (`cool_down`); the
-        runs and their checkpoints stay as they were."""
+    def judge(self, paused: dict[int, RunResult], steps: int) -> dict[int, RunResult]:
+        """Each paused run as a decay of `steps` steps from its checkpoint ends it (`cool_down`),
+        to judge it by; the runs and their checkpoints stay as they were, to go on."""
         self.branch_steps += steps * len(paused)
-        return dict(self._calls(_cool, [(index, (run, steps, self._checkpoint(index)))
-                                         for index, run in paused.items()]))
+        return dict(self._branches(paused, steps))
+
+    def decay(self, paused: dict[int, RunResult], steps: int, first: int) -> dict[int, RunResult]:
+        """Each paused trunk ended by a decay of `steps` steps: full runs of their own recipes,
+        kept as runs `first`, `first + 1`, ... (the steps they share with their trunks counted once)."""
+        ends = {}
+        for number, (index, result) in enumerate(sorted(self._branches(paused, steps)), first):
+            self.shared_steps += paused[index].steps
+            ends[number] = self._done(number, result)
+        return ends
+
+    def _branches(self, paused: dict[int, RunResult], steps: int) -> Iterator[tuple[int, RunResult]]:
+        return self._calls(_cool, [(index, (run, steps, self.eval_every, self._checkpoint(index)))
+                                   for index, run in paused.items()])
 
     def _map(self, job, items: list, pause_at: int | None) -> dict[int, RunResult]:
         calls = [(index, (item, self.eval_every, pause_at, self._checkpoint(index))) for index, item in items]

@@ -12,7 +12,11 @@
   other tasks, the loss at the rate it gives read off the grid's Adam-cosine curve (log-linear
   between grid rates), over the oracle's search loss.
 
-    python benchmarks/derive_policy.py [--quick]        # needs the design tasks' oracle (oracle.py)
+- `decay` (with `--schedules`): at the grid's best cosine rate of each optimizer on each design
+  task, warmup-free WSD with a 20% and a 10% linear decay against cosine, seeds 0 and 1
+  (176 runs, about 4 minutes on 2 cores).
+
+    python benchmarks/derive_policy.py [--quick] [--schedules]  # needs the design tasks' oracle (oracle.py)
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import multiprocessing
 import statistics
+from concurrent.futures import ProcessPoolExecutor
 
 import suite
 import torch
@@ -28,6 +34,8 @@ from oracle import SUITE_CACHE, cache_key
 
 from lrkit.finder import find_lr
 from lrkit.tasks import load_task
+from lrkit.train import Recipe
+from lrkit.train import run as train_run
 from lrkit.tune import make_plan
 from lrkit.tune._plan import MULTIPLIERS
 
@@ -150,7 +158,46 @@ def _scores(ratios: list[float]) -> str:
             f"within 5% {sum(r <= 1.05 for r in ratios)}, diverged {len(ratios) - len(finite)}")
 
 
-def main(quick: bool) -> None:
+def train(task_ref: str, optimizer: str, lr: float, schedule: str, seed: int) -> float:
+    """The final validation loss of one run; `schedule` is "cosine" or "wsd<percent>" (no warmup)."""
+    torch.set_num_threads(1)
+    task = load_task(suite.resolve(task_ref))
+    if schedule.startswith("wsd"):
+        decay = max(1, task.steps * int(schedule[3:]) // 100)
+        schedule = f"wsd(lr={lr!r}, steps={task.steps}, warmup=0, decay={decay})"
+    return train_run(task, Recipe(optimizer, lr, schedule, seed=seed)).val_loss
+
+
+def compare_schedules(refs: list[str], entries: dict[str, dict]) -> None:
+    """WSD with 20% and 10% decay against cosine, at cosine's best grid rate per optimizer."""
+    jobs = [(ref, optimizer, _grid_best(entries[cache_key(ref)], optimizer), schedule, seed)
+            for ref in refs for optimizer in ("adam", "momentum")
+            for schedule in ("cosine", "wsd20", "wsd10") for seed in (0, 1)]
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        losses = dict(zip(jobs, pool.map(train, *zip(*jobs))))
+    mean = {}
+    for (ref, optimizer, _, schedule, _), value in losses.items():
+        mean.setdefault((ref, optimizer, schedule), []).append(value)
+    print("\nwarmup-free WSD / cosine, at cosine's best grid rate (mean of seeds 0 and 1):")
+    for schedule in ("wsd20", "wsd10"):
+        ratios = [statistics.mean(mean[ref, o, schedule]) / statistics.mean(mean[ref, o, "cosine"])
+                  for ref in refs for o in ("adam", "momentum")]
+        ratios = [r for r in ratios if math.isfinite(r)]
+        worse, better = sum(r > 1.05 for r in ratios), sum(r < 0.95 for r in ratios)
+        print(f"  {schedule}: geomean {statistics.geometric_mean(ratios):.3f}, median "
+              f"{statistics.median(ratios):.3f}, worse by over 5% {worse}, better by over 5% {better} "
+              f"of {len(ratios)}")
+
+
+def _grid_best(entry: dict, optimizer: str) -> float:
+    seeds: dict[float, list[float]] = {}
+    for run_entry in entry["grid"]:
+        if (run_entry["optimizer"], run_entry["schedule"]) == (optimizer, "cosine"):
+            seeds.setdefault(run_entry["lr"], []).append(_loss(run_entry))
+    return min(seeds, key=lambda lr: statistics.mean(seeds[lr]))
+
+
+def main(quick: bool, schedules: bool) -> None:
     torch.set_num_threads(1)
     cache = json.loads(SUITE_CACHE.read_text())
     refs = [f"{suite.PREFIX}{name}" for name in suite.names("design", quick)]
@@ -198,9 +245,13 @@ def main(quick: bool) -> None:
     print(f"best / suggestion over {len(ratios)} tasks: median {10 ** statistics.median(logs):.3f}, "
           f"quartiles {10 ** low:.3f} .. {10 ** high:.3f}")
     print(f"single_run_scale = {10 ** statistics.median(logs):.3f}")
+    if schedules:
+        compare_schedules(refs, entries)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the quick design subset only")
-    main(parser.parse_args().quick)
+    parser.add_argument("--schedules", action="store_true", help="also train WSD against cosine (176 runs)")
+    arguments = parser.parse_args()
+    main(arguments.quick, arguments.schedules)

@@ -11,7 +11,7 @@ from fake_runs import BUDGET, make_run
 from lrkit._format import loss, rate
 from lrkit.finder import FinderResult
 from lrkit.search._groups import group_of, schedule_name
-from lrkit.tune import TuneResult
+from lrkit.tune import TuneResult, tune
 
 SUGGESTED = {"adam": 0.069, "momentum": 0.0262}
 
@@ -64,20 +64,25 @@ def budget_three() -> TuneResult:
 def check(result: TuneResult) -> None:
     """Every sentence of the summary holds for the result's runs."""
     final, effects = result.final, result.effects
+    suggested = {finder.optimizer: finder.suggestion for finder in result.finders}
+    searched = group_of(final)
+    if result.shared_steps and schedule_name(final) == "wsd":  # a wsd search compared constant trunks
+        searched = (final.recipe.optimizer, "constant", None)
     lines = result.summary()
     several = len({trial.recipe for trial in result.trials}) > 1
+    metric = "" if final.val_metric is None else f", {result.metric_name} {loss(final.val_metric)}"
     assert lines[0] == (f"{'Winner' if several else 'Recommended'}: {final.recipe.optimizer} at lr "
                         f"{rate(final.recipe.lr)} with schedule {schedule_name(final)}: validation loss "
-                        f"{loss(final.val_loss)} after {final.steps} steps.")
+                        f"{loss(final.val_loss)}{metric} after {final.steps} steps.")
     for line in lines[1:]:
         if match := re.fullmatch(r"The range test of (\w+) \(\d+ steps\) suggested lr (\S+); (.*)", line):
             optimizer, rest = match.group(1), match.group(3)
             rates = sorted({t.recipe.lr for t in result.trials if t.recipe.optimizer == optimizer})
-            assert match.group(2) == rate(SUGGESTED[optimizer])
+            assert match.group(2) == rate(suggested[optimizer])
             if len(rates) > 1:
                 assert rest == (f"the search tried {len(rates)} rates around it, from {rate(rates[0])} to "
                                 f"{rate(rates[-1])}.")
-                assert rates[0] < SUGGESTED[optimizer] < rates[-1]
+                assert rates[0] < suggested[optimizer] < rates[-1]
             else:
                 assert rest == (f"only lr {rate(rates[0])} was trained, as the budget left no room to "
                                 "compare rates.")
@@ -88,14 +93,30 @@ def check(result: TuneResult) -> None:
         elif line.startswith("No rate tried was too high"):
             assert not any(e.verdict in ("diverged", "oscillating", "overfitting") for e in effects)
         elif line.startswith("With one rate of"):
-            assert len({t.recipe.lr for t in result.trials if group_of(t) == group_of(final)}) == 1
+            assert line.startswith(f"With one rate of {final.recipe.optimizer} and {searched[1]} trained")
+            assert len({t.recipe.lr for t in result.trials if group_of(t) == searched}) == 1
+        elif match := re.fullmatch(r"lr (\S+) is the (highest|lowest) rate of (\w+) and (\w+) tried: the "
+                                   r"best may lie (above|below) it\.", line):
+            rates = {t.recipe.lr for t in result.trials if group_of(t)[:2] == match.group(3, 4)}
+            assert match.group(1) == rate(final.recipe.lr) and match.group(4) == searched[1]
+            assert final.recipe.lr == (max(rates) if match.group(2) == "highest" else min(rates))
+            assert match.group(5) == ("above" if match.group(2) == "highest" else "below")
+        elif match := re.fullmatch(r"lr (\S+) was (\d+)% ahead of lr (\S+) at step (\d+)(.*)", line):
+            assert match.group(3) == rate(final.recipe.lr)
+            if match.group(5).startswith(" at its full rate"):
+                assert int(match.group(4)) in result.judged_at
+            else:
+                assert match.group(5).startswith(", on one seed: a lead under")
+                assert int(match.group(2)) <= 100 * result.policy.tie
         elif line.startswith("Cost: "):
             runs = len(result.trials)
             tested = sum(f.steps for f in result.finders) / result.steps
-            trained = sum(t.steps for t in result.trials) / result.steps
+            trained = (sum(t.steps for t in result.trials) - result.shared_steps) / result.steps
+            decays = (f", decays judging the rungs {result.branch_steps / result.steps:.2f}"
+                      if result.branch_steps else "")
             assert line == (f"Cost: {result.cost:.2f} full runs of the {result.budget:g} budgeted (range "
                             f"test{'s' * (len(result.finders) > 1)} {tested:.2f}, {runs} training "
-                            f"run{'s' * (runs > 1)} {trained:.2f}).")
+                            f"run{'s' * (runs > 1)} {trained:.2f}{decays}).")
         elif "at the same rate ended at" in line:
             assert any(t.recipe.lr == final.recipe.lr and group_of(t) != group_of(final)
                        for t in result.trials)
@@ -108,6 +129,14 @@ def check(result: TuneResult) -> None:
                          ids=["budget 1", "budget 2", "budget 3"])
 def test_every_summary_sentence_holds_for_the_runs(make):
     check(make())
+
+
+@pytest.mark.parametrize("task", ["cancer-logreg", "digits-mlp"])
+@pytest.mark.parametrize("budget", [2, 3])
+def test_every_sentence_holds_for_a_real_wsd_search(task, budget):
+    result = tune(task, budget, workers=1)
+    assert schedule_name(result.final) == "wsd" and result.shared_steps > 0
+    check(result)
 
 
 def test_budget_one_claims_no_search_and_no_comparison():

@@ -33,7 +33,8 @@ def add_parser(commands) -> None:
     parser.add_argument("--optimizers", help="comma-separated names (default adam,momentum)")
     parser.add_argument("--schedules",
                         help="comma-separated: the first is searched, the others get a full run at the "
-                             "winning rate as the budget allows (default cosine,constant,wsd,...)")
+                             "winning rate as the budget allows (default wsd,constant,cosine,...; wsd "
+                             "searches constant-rate runs judged by decays)")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the models and the batches of every run (default %(default)s)")
     parser.add_argument("--workers", type=int,

@@ -40,12 +40,13 @@ def tune(
 
     A range test per optimizer puts candidate rates around its suggestion; successive halving
     over them (survivors resumed, not retrained) names the optimizer and rate with the first of
-    `schedules` (cosine by default); what budget is left buys full runs of the other schedules at
-    that rate. The best full run is the final one. `workers` processes train at once (default:
-    one per core when runs are long enough to pay for starting them, measured on the range tests,
-    else this process); `task` may be a built-in name or `path/to/file.py:function`. `policy`
-    holds every threshold halving acts on (`lrkit.search.Policy`; each field says where its
-    value came from).
+    `schedules` (by default `wsd`: the runs train at a constant rate and are judged, and the
+    finalists end, by linear decays branched from their checkpoints); what budget is left buys
+    full runs of the other schedules at that rate. The best full run is the final one. `workers`
+    processes train at once (default: one per core when runs are long enough to pay for starting
+    them, measured on the range tests, else this process); `task` may be a built-in name or
+    `path/to/file.py:function`. `policy` holds every threshold halving acts on (`lrkit.Policy`;
+    each field says where its value came from).
     """
     task_object = load_task(task) if isinstance(task, str) else task
     plan = make_plan(task_object.steps, budget, optimizers, schedules, policy)

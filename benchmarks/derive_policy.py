@@ -58,10 +58,7 @@ def seed_gaps(entry: dict) -> list[float]:
 
 def best_rate(entry: dict, optimizer: str = "adam", schedule: str = "cosine") -> float:
     """The grid's best rate for one optimizer and schedule, refined by a parabola in log space."""
-    seeds: dict[float, list[float]] = {}
-    for run in entry["grid"]:
-        if (run["optimizer"], run["schedule"]) == (optimizer, schedule):
-            seeds.setdefault(run["lr"], []).append(math.inf if run["val_loss"] is None else run["val_loss"])
+    seeds = _by_rate(entry, optimizer, schedule)
     rates = sorted(seeds)
     losses = [statistics.mean(seeds[lr]) for lr in rates]
     k = min(range(len(rates)), key=losses.__getitem__)
@@ -111,10 +108,7 @@ def coverage(entries: dict[str, dict], suggested: dict[str, dict[str, float]],
 def curve_loss(entry: dict, lr: float, optimizer: str = "adam", schedule: str = "cosine") -> float:
     """The grid's mean loss for one optimizer and schedule at `lr`, log-linear between grid rates
     (the edge rate's loss beyond the grid)."""
-    seeds: dict[float, list[float]] = {}
-    for run in entry["grid"]:
-        if (run["optimizer"], run["schedule"]) == (optimizer, schedule):
-            seeds.setdefault(run["lr"], []).append(math.inf if run["val_loss"] is None else run["val_loss"])
+    seeds = _by_rate(entry, optimizer, schedule)
     rates = sorted(seeds)
     losses = [statistics.mean(seeds[r]) for r in rates]
     if lr <= rates[0] or lr >= rates[-1]:
@@ -145,6 +139,15 @@ def _capped(entries: dict[str, dict], rates: dict[str, float], scale: float) -> 
         ratio = curve_loss(entry, suggested * scale) / entry["best"]["search_val_loss"]
         out.append(ratio if math.isfinite(ratio) else worst / entry["best"]["search_val_loss"])
     return out
+
+
+def _by_rate(entry: dict, optimizer: str, schedule: str) -> dict[float, list[float]]:
+    """The grid's losses of one optimizer and schedule, by rate (one per search seed)."""
+    seeds: dict[float, list[float]] = {}
+    for grid_run in entry["grid"]:
+        if (grid_run["optimizer"], grid_run["schedule"]) == (optimizer, schedule):
+            seeds.setdefault(grid_run["lr"], []).append(_loss(grid_run))
+    return seeds
 
 
 def _loss(run: dict) -> float:
@@ -190,10 +193,7 @@ def compare_schedules(refs: list[str], entries: dict[str, dict]) -> None:
 
 
 def _grid_best(entry: dict, optimizer: str) -> float:
-    seeds: dict[float, list[float]] = {}
-    for run_entry in entry["grid"]:
-        if (run_entry["optimizer"], run_entry["schedule"]) == (optimizer, "cosine"):
-            seeds.setdefault(run_entry["lr"], []).append(_loss(run_entry))
+    seeds = _by_rate(entry, optimizer, "cosine")
     return min(seeds, key=lambda lr: statistics.mean(seeds[lr]))
 
 

@@ -47,9 +47,9 @@ def test_more_budget_buys_finalists_then_other_schedules():
     # A wsd search's constant schedule is the winner's trunk run on to the end, when the policy asks
     # for it and what is left pays for it; never a fresh full run.
     assert two.alternatives == three.alternatives == () and four.alternatives == ("cosine",)
-    assert not (two.continue_trunk or three.continue_trunk or four.continue_trunk)
-    assert make_plan(300, 3, policy=Policy(continue_trunk=True)).continue_trunk
-    assert not make_plan(300, 2, policy=Policy(continue_trunk=True)).continue_trunk  # 60 steps > 31 left
+    assert three.continue_trunk and four.continue_trunk
+    assert not two.continue_trunk  # its decay's 60 steps are more than the 31 left at budget 2
+    assert not make_plan(300, 3, policy=Policy(continue_trunk=False)).continue_trunk
     assert two.decay_steps == three.decay_steps == 60
 
 

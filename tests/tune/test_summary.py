@@ -83,9 +83,13 @@ def check(result: TuneResult) -> None:
                 assert rest == (f"the search tried {len(rates)} rates around it, from {rate(rates[0])} to "
                                 f"{rate(rates[-1])}.")
                 assert rates[0] < suggested[optimizer] < rates[-1]
-            else:
+            elif rate(rates[0]) == rate(suggested[optimizer]):
                 assert rest == (f"only lr {rate(rates[0])} was trained, as the budget left no room to "
                                 "compare rates.")
+            else:
+                ratio = rates[0] / suggested[optimizer]
+                assert rest == (f"only lr {rate(rates[0])}, {ratio:.2g} x that, was trained, as the budget left "
+                                "no room to compare rates and a rate too high costs far more than one too low.")
         elif match := re.match(r"Too (high|low): (\w+) at lr ([\d.e-]+) ", line):
             verdicts = ("diverged", "oscillating", "overfitting") if match.group(1) == "high" else ("slow",)
             assert any((e.optimizer, rate(e.lr)) == match.group(2, 3) and e.verdict in verdicts
@@ -132,10 +136,13 @@ def test_every_summary_sentence_holds_for_the_runs(make):
 
 
 @pytest.mark.parametrize("task", ["cancer-logreg", "digits-mlp"])
-@pytest.mark.parametrize("budget", [2, 3])
-def test_every_sentence_holds_for_a_real_wsd_search(task, budget):
+@pytest.mark.parametrize("budget", [1, 2, 3])
+def test_every_sentence_holds_for_a_real_search(task, budget):
     result = tune(task, budget, workers=1)
-    assert schedule_name(result.final) == "wsd" and result.shared_steps > 0
+    # The winner is a finalist's decay (wsd), or at budget 3 the winner's trunk run on (constant);
+    # budget 1 is one cosine run.
+    if budget > 1:
+        assert schedule_name(result.final) in ("wsd", "constant") and result.shared_steps > 0
     check(result)
 
 

@@ -97,7 +97,9 @@ def test_budget_one_is_one_range_test_and_one_run():
     result = tune("cancer-logreg", budget=1, workers=1)
     assert len(result.finders) == 1 and len(result.trials) == 1
     assert result.cost == pytest.approx(1 + result.finders[0].steps / result.steps)
-    assert result.recipe.lr == pytest.approx(result.finders[0].suggestion, rel=1e-2)
+    # Half the suggestion (Policy.single_run_scale): a rate too high costs far more than one too low.
+    assert result.recipe.lr == pytest.approx(0.5 * result.finders[0].suggestion, rel=1e-2)
+    assert f"only lr {result.recipe.lr:.3g}, 0.5 x that, was trained" in " ".join(result.summary())
 
 
 def test_a_task_file_not_in_the_repository_tunes_in_worker_processes(tmp_path):

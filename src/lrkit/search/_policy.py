@@ -38,15 +38,17 @@ class Policy:
                                    "paid from the budget's spare, last cut first; design tasks, budget 2/3: "
                                    "0.2 scored 1.117/1.116 of the oracle, 0.1 1.181/1.337, 0 1.216/1.214 "
                                    "(bench_tune.py --variant); sha judges as it stands")
-    continue_trunk: bool = _value(False, "a wsd search may run the winner's trunk on to the end as the "
-                                         "constant schedule's full run (costs the decay's steps); on the "
-                                         "design tasks the one constant it picked (digits-mlp-wide) scored "
-                                         "2.55x the oracle on other seeds against 1.37 for its wsd")
+    continue_trunk: bool = _value(True, "a wsd search runs the winner's trunk on to the end as the constant "
+                                        "schedule's full run when the spare budget pays for its decay's "
+                                        "steps (budget 3 and up); design tasks, budget 3: 1.116 with it, "
+                                        "1.356 without (bench_tune.py --variant)")
     rise: float = _value(1.05, "overfitting: the latest validation loss this far above the run's lowest...")
     climb: int = _value(3, "...after rising at each of this many evaluations (a climb, not a bounce)")
     settle: float = _value(1.10, "a finished run that ended this far above its own lowest went past its "
                                  "best point")
-    single_run_scale: float = _value(1.0, "budget 1 trains the range test's suggestion times this")
+    single_run_scale: float = _value(0.5, "budget 1 trains the range test's suggestion times this: too high "
+                                          "a rate costs far more than too low; design tasks: 1.237 at 0.5, "
+                                          "1.349 at 0.316, 1.418 at 1 (bench_tune.py --variant)")
 
     def source(self, name: str) -> str:
         """Where the value of field `name` came from."""

@@ -94,6 +94,9 @@ def _searched(result: TuneResult, optimizer: str, steps: int, suggestion: float)
     if len(rates) > 1:
         return (f"{said}; the search tried {len(rates)} rates around it, from {rate(rates[0])} to "
                 f"{rate(rates[-1])}.")
+    if rates and rate(rates[0]) != rate(suggestion):
+        return (f"{said}; only lr {rate(rates[0])}, {rates[0] / suggestion:.2g} x that, was trained, as the "
+                "budget left no room to compare rates and a rate too high costs far more than one too low.")
     if rates:
         return f"{said}; only lr {rate(rates[0])} was trained, as the budget left no room to compare rates."
     return f"{said}; no run used it."

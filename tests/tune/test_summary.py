@@ -88,8 +88,9 @@ def check(result: TuneResult) -> None:
                                 "compare rates.")
             else:
                 ratio = rates[0] / suggested[optimizer]
-                assert rest == (f"only lr {rate(rates[0])}, {ratio:.2g} x that, was trained, as the budget left "
-                                "no room to compare rates and a rate too high costs far more than one too low.")
+                assert rest == (f"only lr {rate(rates[0])}, {ratio:.2g} x that, was trained, as the budget "
+                                "left no room to compare rates and a rate too high costs far more than one "
+                                "too low.")
         elif match := re.match(r"Too (high|low): (\w+) at lr ([\d.e-]+) ", line):
             verdicts = ("diverged", "oscillating", "overfitting") if match.group(1) == "high" else ("slow",)
             assert any((e.optimizer, rate(e.lr)) == match.group(2, 3) and e.verdict in verdicts

@@ -113,9 +113,21 @@ def _points(runs: list[RunResult]) -> list[LandscapePoint]:
     return points
 
 
+def _shared(run: RunResult, view: ReportView) -> int:
+    """The steps a finalist's decay shares with the constant-rate trunk it branched from (a wsd
+    tune counts them once, in the trunk), else 0."""
+    from ..search._groups import schedule_name
+
+    if not view.shared_steps or schedule_name(run) != "wsd":
+        return 0
+    schedule = run.recipe.build_schedule(run.budget)
+    return run.steps - schedule.decay if getattr(schedule, "warmup", None) == 0 else 0
+
+
 def spending(view: ReportView) -> list[Spend]:
-    """The range tests, then each group's training runs, in full runs of the task; a final run
-    that is not one of the runs (tune retrains none today, but may) comes last."""
+    """The range tests, then each group's training runs (a decay's steps shared with its trunk
+    counted once), the decays that judged runs at the rungs, in full runs of the task; a final
+    run that is not one of the runs (tune retrains none today, but may) comes last."""
     if not view.steps:
         return []
     parts = [Spend(f"range test · {finder.optimizer}", "range test", finder.steps / view.steps)
@@ -123,7 +135,9 @@ def spending(view: ReportView) -> list[Spend]:
     for label, members in group_runs(view.runs).items():
         count = f"{len(members)} run{'s' if len(members) > 1 else ''}"
         parts.append(Spend(f"{label} ({count})", "training",
-                           sum(run.steps for run in members) / view.steps))
+                           sum(run.steps - _shared(run, view) for run in members) / view.steps))
+    if view.branch_steps:
+        parts.append(Spend("decays judging the rungs", "training", view.branch_steps / view.steps))
     if view.final is not None and view.final not in view.runs:
         parts.append(Spend("final run", "training", view.final.steps / view.steps))
     return parts

@@ -136,7 +136,8 @@ def budget(view: ReportView) -> Section | None:
             for p in parts]
     asked = "" if view.budget is None else f" of the {view.budget:g} asked"
     intro = (f"{total:.2f} full training runs of the task{asked}: the range tests, then each group's runs "
-             "(a run stopped by the search costs only the steps it ran).")
+             "(a run stopped by the search costs only the steps it ran; a decay branched from a run's "
+             "checkpoint, only its own steps).")
     return Section("budget", "Where the budget went", intro,
                    table(["part", "stage", "full runs", "share"], rows, numeric={2, 3}),
                    plot_budget(parts, view.budget))

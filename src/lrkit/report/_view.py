@@ -41,6 +41,8 @@ class ReportView:
     config_effects: tuple[ConfigEffect, ...] = ()
     curve_runs: tuple[RunResult, ...] = ()
     scores: tuple[tuple[str, str], ...] = ()
+    branch_steps: int = 0  # a wsd tune's decays that judged runs at the rungs (in no run)
+    shared_steps: int = 0  # steps its finalists' decays share with their trunks (in both)
 
 
 def view_of(result: Any) -> ReportView:
@@ -53,7 +55,8 @@ def view_of(result: Any) -> ReportView:
     if isinstance(result, TuneResult):
         return ReportView("tune", result.task, f"tune on {result.task}", result.recipe, result.final,
                           result.trials, result.effects, result.finders, tuple(result.summary()),
-                          result.metric_name, result.steps, result.budget)
+                          result.metric_name, result.steps, result.budget,
+                          branch_steps=result.branch_steps, shared_steps=result.shared_steps)
     if isinstance(result, SweepResult):
         return _sweep_view(result)
     if isinstance(result, RunResult):

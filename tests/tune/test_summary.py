@@ -122,6 +122,14 @@ def check(result: TuneResult) -> None:
             assert line == (f"Cost: {result.cost:.2f} full runs of the {result.budget:g} budgeted (range "
                             f"test{'s' * (len(result.finders) > 1)} {tested:.2f}, {runs} training "
                             f"run{'s' * (runs > 1)} {trained:.2f}{decays}).")
+        elif match := re.fullmatch(r"The searched schedule, wsd, ended at (\S+) at this rate; (\w+) "
+                                   r"ended more than (\d+)% below it, so it replaced it \(on one seed\)\.",
+                                   line):
+            winner = (final.recipe.optimizer, final.recipe.lr)
+            searched_run = next(t for t in result.trials if schedule_name(t) == "wsd" and t.steps == t.budget
+                                and (t.recipe.optimizer, t.recipe.lr) == winner)
+            assert match.group(1) == loss(searched_run.val_loss) and match.group(2) == schedule_name(final)
+            assert final.val_loss < searched_run.val_loss * (1 - int(match.group(3)) / 100)
         elif "at the same rate ended at" in line:
             assert any(t.recipe.lr == final.recipe.lr and group_of(t) != group_of(final)
                        for t in result.trials)

@@ -66,6 +66,10 @@ def explain(result: TuneResult) -> list[str]:
             lines.append(f"{shape} at the same rate ended at {loss(run.val_loss)}, within "
                          f"{tie} of the winner's {loss(final.val_loss)} on one seed: the searched "
                          "schedule stays, as a lead that small is as likely luck.")
+        elif _searched_decay(result, run) and schedule_name(final) != "wsd":
+            lines.append(f"The searched schedule, wsd, ended at {loss(run.val_loss)} at this rate; "
+                         f"{schedule_name(final)} ended more than {tie} below it, so it replaced it (on one "
+                         "seed).")
     group = {trial.recipe.lr for trial in result.trials if group_of(trial) == searched}
     shape = f"{final.recipe.optimizer} and {searched[1]}"
     if len(group) < 2:
@@ -77,6 +81,14 @@ def explain(result: TuneResult) -> list[str]:
                      f"{where} it.")
     lines.append(_cost(result))
     return lines
+
+
+def _searched_decay(result: TuneResult, run) -> bool:
+    """Whether `run` is the decay that ended the winner's trunk (a wsd search's own answer)."""
+    recipe = result.recipe
+    same_rate = (run.recipe.optimizer, run.recipe.lr) == (recipe.optimizer, recipe.lr)
+    return (bool(result.shared_steps) and run.steps == run.budget and not run.diverged
+            and schedule_name(run) == "wsd" and same_rate)
 
 
 def _searched_group(result: TuneResult) -> tuple[str, str, str | None]:

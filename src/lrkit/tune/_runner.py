@@ -103,9 +103,13 @@ class Runner:
 
     def judge(self, paused: dict[int, RunResult], steps: int) -> dict[int, RunResult]:
         """Each paused run as a decay of `steps` steps from its checkpoint ends it (`cool_down`),
-        to judge it by; the runs and their checkpoints stay as they were, to go on."""
-        self.branch_steps += steps * len(paused)
-        return dict(self._branches(paused, steps))
+        to judge it by; the runs and their checkpoints stay as they were, to go on. Each decay's
+        steps count as it ends (a Ctrl-C leaves the ones not run uncounted)."""
+        judged = {}
+        for index, result in self._branches(paused, steps):
+            self.branch_steps += result.steps - paused[index].steps
+            judged[index] = result
+        return judged
 
     def decay(self, paused: dict[int, RunResult], steps: int, first: int) -> dict[int, RunResult]:
         """Each paused trunk ended by a decay of `steps` steps: full runs of their own recipes,

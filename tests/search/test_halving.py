@@ -6,12 +6,13 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import pytest
 from fake_runs import make_run
 from hypothesis import given
 from hypothesis import strategies as st
 
 from lrkit.search._halving import places, ranked, rescues, settled, survivors
-from lrkit.search._policy import SHA, TUNE, Policy
+from lrkit.search._policy import SHA, TUNE, Policy, PolicyError
 from lrkit.tune import TuneResult
 
 CLIMBING = [2.0, 1.5, 1.2, 1.0, 0.9, 0.92, 0.95, 1.0, 1.1]  # lowest 0.9 at step 50, then up 22%
@@ -124,3 +125,13 @@ def test_the_policy_says_where_each_value_came_from_and_round_trips():
     assert "third" in SHA.source("keep") and SHA.keep == 1 / 3
     assert Policy.from_dict(SHA.to_dict()) == SHA
     assert Policy.from_dict({"tie": 0.2, "from_a_newer_version": 1}) == dataclasses.replace(TUNE, tie=0.2)
+
+
+@pytest.mark.parametrize("changes, field", [({"keep": 0}, "keep"), ({"cool_down": -0.1}, "cool_down"),
+                                            ({"tie": float("nan")}, "tie"), ({"climb": 0}, "climb"),
+                                            ({"per_family": 1}, "per_family"), ({"rise": 0.9}, "rise")])
+def test_a_policy_no_search_can_act_on_is_one_error_naming_the_field(changes, field):
+    with pytest.raises(PolicyError, match=f"^Policy.{field} must be"):
+        Policy(**changes)
+    with pytest.raises(PolicyError):  # a result's JSON with such a value does not load either
+        Policy.from_dict({**TUNE.to_dict(), **changes})

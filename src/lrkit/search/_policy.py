@@ -8,8 +8,15 @@ that are measured from the oracle's grid; the ablations are in docs/tune.md.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
+
+from ..errors import LrkitError
+
+
+class PolicyError(LrkitError):
+    """A policy field out of its range; the message names the field and the range."""
 
 
 def _value(default: Any, source: str) -> Any:
@@ -49,6 +56,24 @@ class Policy:
     single_run_scale: float = _value(0.5, "budget 1 trains the range test's suggestion times this: too high "
                                           "a rate costs far more than too low; design tasks: 1.237 at 0.5, "
                                           "1.349 at 0.316, 1.418 at 1 (bench_tune.py --variant)")
+
+    def __post_init__(self) -> None:
+        """A value that no search can act on is one error line naming the field and its range."""
+        ranges = {"keep": (0.0, 1.0, False), "tie": (0.0, 1.0, True), "twin": (0.0, 1.0, True),
+                  "decay": (0.0, 1.0, False), "cool_down": (0.0, 1.0, True), "rise": (1.0, math.inf, True),
+                  "settle": (1.0, math.inf, True), "single_run_scale": (0.0, math.inf, False)}
+        for name, (low, high, closed) in ranges.items():
+            value = getattr(self, name)
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
+                and (low <= value if closed else low < value) and value <= high
+            if not ok:
+                span = f"{'[' if closed else '('}{low:g}, {high:g}{']' if high < math.inf else ')'}"
+                raise PolicyError(f"Policy.{name} must be a number in {span}, got {value!r}")
+        if isinstance(self.climb, bool) or not isinstance(self.climb, int) or self.climb < 1:
+            raise PolicyError(f"Policy.climb must be a whole number of evaluations >= 1, got {self.climb!r}")
+        for name in ("per_family", "continue_trunk"):
+            if not isinstance(getattr(self, name), bool):
+                raise PolicyError(f"Policy.{name} must be True or False, got {getattr(self, name)!r}")
 
     def source(self, name: str) -> str:
         """Where the value of field `name` came from."""

@@ -28,12 +28,15 @@ class Policy:
     """How halving ranks runs, keeps them, calls ties and twins, and sees overfitting."""
 
     keep: float = _value(0.5, "tune keeps half at each rung: 8 candidates over 4 rungs end in one finalist "
-                              "(budget 2) or two (budget 3); sha keeps a third: a quarter of a grid's cost")
+                              "(budget 2) or two (budget 3); sha keeps a third: a quarter of a grid's cost. "
+                              "Carried over from the first round (built-in tasks), not re-chosen on the "
+                              "design split")
     tie: float = _value(0.10, "seed noise: on the design tasks, 80% of the configurations within 1.5x of "
                               "the best land within 8.6% of each other on two seeds (derive_policy.py); "
                               "0.086 and 0.10 chose alike on every design task, 0.10 kept")
     twin: float = _value(0.10, "two runs whose rates and distances so far are within this are one piece "
-                               "of evidence (a grid rate and a range's draw beside it)")
+                               "of evidence (a grid rate and a range's draw beside it); first round, "
+                               "built-in tasks, not re-chosen on the design split")
     per_family: bool = _value(False, "the best of each optimizer keeps a place at every cut (against "
                                      "short-horizon bias); on the design tasks it scored 1.205/1.179 at "
                                      "budget 2/3 against 1.173/1.172 without (cosine search): off")
@@ -49,7 +52,8 @@ class Policy:
                                         "schedule's full run when the spare budget pays for its decay's "
                                         "steps (budget 3 and up); design tasks, budget 3: 1.116 with it, "
                                         "1.356 without (bench_tune.py --variant)")
-    rise: float = _value(1.05, "overfitting: the latest validation loss this far above the run's lowest...")
+    rise: float = _value(1.05, "overfitting: the latest validation loss this far above the run's lowest... "
+                               "(rise, climb, settle: first round, built-in tasks, not re-chosen here)")
     climb: int = _value(3, "...after rising at each of this many evaluations (a climb, not a bounce)")
     settle: float = _value(1.10, "a finished run that ended this far above its own lowest went past its "
                                  "best point")

@@ -8,7 +8,7 @@ also accepts `path/to/file.py:function` for a user's own task.
 from __future__ import annotations
 
 from lrkit.tasks._builtin import builtin_tasks, get_task
-from lrkit.tasks._loading import load_task
+from lrkit.tasks._loading import load_task, load_trainable
 from lrkit.tasks._task import Task, TaskError
 
-__all__ = ["Task", "TaskError", "builtin_tasks", "get_task", "load_task"]
+__all__ = ["Task", "TaskError", "builtin_tasks", "get_task", "load_task", "load_trainable"]

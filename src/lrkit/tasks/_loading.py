@@ -58,13 +58,37 @@ def _functions_in(module: ModuleType) -> list[str]:
     )
 
 
-def _load_from_file(file: str, function: str) -> Task:
+def _load_from_file(file: str, function: str, trainable: bool = False) -> Any:
     path = Path(file).expanduser()
     if not path.is_file():
         raise TaskError(f"task file {file} not found (looked for {path.resolve()})")
     # Seeded, so data drawn at random (at import or in the function) is the same in every process.
     with _importable(path.parent), seeded():
-        return _call_factory(_import_file(path), file, function)
+        module = _import_file(path)
+        found = getattr(module, function, None)
+        if trainable and callable(found) and _takes_one_argument(found):
+            return found
+        return _call_factory(module, file, function)
+
+
+def _takes_one_argument(function: Any) -> bool:
+    """Whether `function` is called with one positional argument (a `train(trial)`)."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    required = [p for p in parameters if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY,
+                                                                               p.POSITIONAL_OR_KEYWORD)]
+    return len(required) == 1
+
+
+def load_trainable(ref: str) -> Any:
+    """What `ref` names for tune to train: a training function `train(trial)` of a file
+    (`path/to/file.py:train`, a function of one argument) as it is, else the Task of `load_task`."""
+    file, _, function = ref.rpartition(":")
+    if file and function and not ref.endswith(".py"):
+        return _load_from_file(file, function, trainable=True)
+    return load_task(ref)
 
 
 def _call_factory(module: ModuleType, file: str, function: str) -> Task:

@@ -61,7 +61,7 @@ def run_command(args: argparse.Namespace, console: Console) -> int:
             console.print(f"next: lrkit train {args.task} --optimizer {args.optimizer} "
                           f"--lr {result.suggestion:.3g} --schedule cosine", highlight=False)
     if not result.diverged:
-        Console(stderr=True).print(f"[bold yellow]warning:[/] {never_diverged(result, args)}",
+        Console(stderr=True, emoji=False).print(f"[bold yellow]warning:[/] {never_diverged(result, args)}",
                                    highlight=False, soft_wrap=True)
     return 0
 

@@ -41,7 +41,7 @@ def make_console(*, stderr: bool = False) -> Console:
         def process_renderables(self, renderables: list) -> list:
             return [_fitted(renderable) for renderable in renderables]
 
-    console = Console(stderr=stderr, soft_wrap=True)
+    console = Console(stderr=stderr, soft_wrap=True, emoji=False)  # "file.py:train:" is no emoji
     console.push_render_hook(FitTables())
     return console
 

@@ -15,6 +15,7 @@ import signal
 
 import pytest
 from hypothesis import settings
+from postgres_server import postgres_url  # noqa: F401  (a fixture: a private PostgreSQL server)
 
 COMMON = {"database": None, "deadline": None, "print_blob": True}
 settings.register_profile("default", derandomize=True, **COMMON)

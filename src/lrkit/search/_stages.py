@@ -10,6 +10,7 @@ the one created first is trained: `duplicate` tells a worker to give the other b
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import optuna
@@ -139,12 +140,15 @@ def enqueue_finalists(study: optuna.Study, space: Space, count: int) -> bool:
     return bool(finalists)
 
 
-def duplicate(study: optuna.Study, trial: optuna.trial.Trial) -> bool:
-    """Whether an earlier trial (not failed) has the same planned params and stage as `trial`."""
+def duplicate(study: optuna.Study, trial: optuna.trial.Trial,
+              key: Callable[[FrozenTrial], Any] | None = None) -> bool:
+    """Whether an earlier trial (not failed) is the same work as `trial`: by default the same
+    planned params and stage; `key` says what makes two trials the same work otherwise."""
+    key = key or _key
     trials = study.get_trials(deepcopy=False)
     mine = next(t for t in trials if t.number == trial.number)
-    key = _key(mine)
-    return any(t.number < mine.number and t.state != TrialState.FAIL and _key(t) == key for t in trials)
+    own = key(mine)
+    return any(t.number < mine.number and t.state != TrialState.FAIL and key(t) == own for t in trials)
 
 
 def _halving_trials(study: optuna.Study) -> list[FrozenTrial]:

@@ -1,4 +1,5 @@
-"""A real, throwaway PostgreSQL server for the search tests (never mocked).
+"""A real, throwaway PostgreSQL server for the tests that share a study (sweep and tune), never
+mocked: the fixture `postgres_url`, registered for every test by tests/conftest.py.
 
 The server binaries come from PATH or Debian's /usr/lib/postgresql/<version>/bin; `make test` run as
 root installs Debian's `postgresql` package when they are missing. PostgreSQL refuses to run as root,

@@ -36,7 +36,8 @@ def add_parser(commands) -> None:
     parser.add_argument("--budget", type=float, default=3.0,
                         help="full training runs to spend (default %(default)g)")
     parser.add_argument("--workers", type=int, help="worker processes (default: as tune picks them)")
-    parser.set_defaults(run=run, optimizers=None, schedules=None, seed=0)
+    parser.set_defaults(run=run, optimizers=None, schedules=None, seed=0, steps=None, devices=None,
+                        storage=None, study=None)
 
 
 def run(args: argparse.Namespace, console: Console) -> int:

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
-TASK_HELP = "a built-in task (see `lrkit tasks`) or path/to/file.py:function returning a Task"
+TASK_HELP = ("a built-in task (see `lrkit tasks`), path/to/file.py:function returning a Task, or "
+             "path/to/file.py:train, a training function train(trial) (give --steps)")
 
 
 # Examples, not the list: the registry imports torch, which `--help` should not wait for.
@@ -46,13 +47,15 @@ def add_parser(commands) -> None:
 def run_command(args: argparse.Namespace, console: Console) -> int:
     from rich.console import Console
 
-    from ..tasks import load_task
+    from ..tasks import Task, load_trainable
     from ..train import Recipe, RunInterrupted, ScheduleLengthWarning, run
 
-    task = load_task(args.task)
+    task = load_trainable(args.task)
     recipe = Recipe(args.optimizer, args.lr, args.schedule, args.plateau, seed=args.seed,
                     fit=args.fit_schedule)
-    errors = Console(stderr=True)
+    if not isinstance(task, Task):
+        return _train_function(task, recipe, args, console)
+    errors = Console(stderr=True, emoji=False)
     mismatch = recipe.mismatch(task.steps if args.steps is None else args.steps)
     if mismatch is not None:
         errors.print(f"[bold yellow]warning:[/] {mismatch}", highlight=False, soft_wrap=True)
@@ -67,6 +70,17 @@ def run_command(args: argparse.Namespace, console: Console) -> int:
         errors.print(f"interrupted at step {result.steps} of {result.budget}: the partial result is {kept}",
                      highlight=False, soft_wrap=True)
         return 130
+    return show(console, result.to_dict(), result_table(result), args.json)
+
+
+def _train_function(function, recipe, args: argparse.Namespace, console: Console) -> int:
+    """One run of a training function `train(trial)` with the recipe, over --steps steps."""
+    from ..train import TrainableError, run_function
+
+    if args.steps is None:
+        raise TrainableError(f"{args.task} is a training function: give the length of its run with --steps N")
+    with progress_bar(f"training {args.task}"):
+        result = run_function(function, recipe, args.steps, name=args.task)
     return show(console, result.to_dict(), result_table(result), args.json)
 
 

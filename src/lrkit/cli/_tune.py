@@ -27,6 +27,9 @@ def add_parser(commands) -> None:
                     "spending about BUDGET full training runs of TASK.",
     )
     parser.add_argument("task", help=TASK_HELP)
+    parser.add_argument("--steps", type=int,
+                        help="optimizer steps of one full run: a training function's length (needed), or "
+                             "a task's instead of its own budget (default: the task's budget)")
     parser.add_argument("--budget", type=float, default=3.0,
                         help="full training runs to spend; 1 is a range test and one run "
                              "(default %(default)g)")
@@ -40,6 +43,14 @@ def add_parser(commands) -> None:
     parser.add_argument("--workers", type=int,
                         help="worker processes (default: one per core when runs are long enough to pay "
                              "for starting them, else none: training in this process)")
+    parser.add_argument("--devices",
+                        help="comma-separated devices, one worker and one run at a time on each, e.g. "
+                             "cuda:0,cuda:1 (default: every visible GPU, else the CPU)")
+    parser.add_argument("--storage",
+                        help="Optuna RDB URL, e.g. postgresql://host/db, shared with other machines that run "
+                             "the same command: each trains some of the runs (default: none, all here)")
+    parser.add_argument("--study", help="study name in --storage (default: derived from the task and the "
+                                        "settings, so the same command joins the same tune)")
     parser.add_argument("--json", nargs="?", const="-", metavar="FILE",
                         help="write the TuneResult as JSON to FILE, or to stdout without FILE "
                              "(default: none)")
@@ -49,10 +60,18 @@ def add_parser(commands) -> None:
 def run_command(args: argparse.Namespace, console: Console) -> int:
     from rich.markup import escape
 
-    from ..tasks import load_task
+    from ..tasks import Task, load_trainable
+    from ..train import TrainableError
 
-    load_task(args.task)  # a bad task fails here, before any work
-    result = run_tune(args.task, args.budget, args)
+    if not isinstance(load_trainable(args.task), Task) and args.steps is None:  # a bad task fails here
+        raise TrainableError(f"{args.task} is a training function: give the length of one run with --steps N")
+    try:
+        result = run_tune(args.task, args.budget, args)
+    except TrainableError as error:  # the runs that ended are kept, then the one-line error
+        if error.partial is not None and args.json not in (None, "-"):
+            show(console, error.partial.to_dict(), result_view(error.partial), args.json)
+            error.args = (f"{error}; the {len(error.partial.trials)} runs that ended are in {args.json}",)
+        raise
     show(console, result.to_dict(), result_view(result), args.json)
     if args.json != "-":
         show_command(console, result)
@@ -67,9 +86,11 @@ def run_tune(task: str, budget: float, args: argparse.Namespace) -> TuneResult:
     from ..tune import tune
 
     with progress_bar(f"tuning {task} (budget {budget:g})") as callback:
-        return tune(task, budget, optimizers=_names(args.optimizers) if args.optimizers else None,
+        return tune(task, budget, steps=args.steps,
+                    optimizers=_names(args.optimizers) if args.optimizers else None,
                     schedules=_names(args.schedules) if args.schedules else None, seed=args.seed,
-                    workers=args.workers, callback=callback)
+                    workers=args.workers, devices=_names(args.devices) if args.devices else None,
+                    callback=callback, storage=args.storage, study=args.study)
 
 
 def result_view(result: TuneResult) -> Group:

@@ -3,37 +3,48 @@ at the winning rate -> the best full run, all within `budget` full training runs
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import pickle
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 from pathlib import Path
 
 from .._workers import usable_workers
 from ..events import Callback, Event, ignore
 from ..finder import FinderResult, find_lr
+from ..finder._function import find_lr_function
 from ..optim import list_optimizers
 from ..search._halving import ranked, rescues, settled, survivors
 from ..search._policy import TUNE, Policy
-from ..tasks import Task, load_task
+from ..tasks import Task, load_trainable
 from ..train import RunResult
+from ..train._trial import TrainableError, TrainFunction
+from ._function_runner import FunctionRunner, cpu_threads, default_devices
 from ._plan import TuneError, TunePlan, make_plan
 from ._result import TuneResult
 from ._runner import Runner, auto_workers
+from ._shared import SharedRunner, open_units, range_tests
 
 
 def tune(
-    task: Task | str,
+    task: Task | TrainFunction | str,
     budget: float = 3.0,
     *,
+    steps: int | None = None,
     optimizers: tuple[str, ...] | None = None,
     schedules: tuple[str, ...] | None = None,
     seed: int = 0,
     workers: int | None = None,
+    devices: list[str] | None = None,
     callback: Callback = ignore,
     policy: Policy = TUNE,
+    storage: str | None = None,
+    study: str | None = None,
 ) -> TuneResult:
     """Find the learning rate, schedule and optimizer for `task` spending about `budget` full
     training runs (1 = a short range test and one run; more buys a search).
@@ -47,26 +58,45 @@ def tune(
     them, measured on the range tests, else this process); `task` may be a built-in name or
     `path/to/file.py:function`. `policy` holds every threshold halving acts on (`lrkit.Policy`;
     each field says where its value came from).
+
+    `task` may also be a training function `train(trial)` (or its `file.py:train`) of `steps`
+    steps: it takes its optimizer, schedule and seed from the trial and reports validation
+    losses to it (`lrkit.Trial`). Its runs cannot branch, so halving judges them as they stand,
+    and each finalist turns into its decay in place. `devices` (default: every visible GPU, else
+    the CPU) gives each worker its own device, one run at a time on each.
+
+    `storage` (an RDB URL, `postgresql://...`) shares the tune with every machine that runs the
+    same call on it: each trains some of the runs, and all return the same result. `study` names
+    it (default: derived from the task and the settings). A Task only, not a training function.
     """
-    task_object = load_task(task) if isinstance(task, str) else task
-    plan = make_plan(task_object.steps, budget, optimizers, schedules, policy)
+    loaded = load_trainable(task) if isinstance(task, str) else task
+    trainable = _function_trainable(loaded, task, steps) if not isinstance(loaded, Task) \
+        else _TaskTrainable(task, loaded if steps is None else _with_steps(loaded, steps))
+    if trainable.function is not None:  # its runs cannot branch: judged as they stand, decayed in place
+        policy = replace(policy, cool_down=0.0, continue_trunk=False)
+    plan = make_plan(trainable.steps, budget, optimizers, schedules, policy)
     if workers is not None and workers < 1:
         raise TuneError(f"workers must be >= 1, got {workers}")
     if workers is not None and workers > 1 and not isinstance(task, str):
         _check_picklable(task)
+    devices = list(devices) if devices else default_devices()
     progress = _Progress(plan, callback)
-    finders, range_test_step = _range_tests(task_object, plan, seed, progress)
+    units = None if storage is None else open_units(storage, study, trainable, budget, seed, plan, policy)
+    finders, range_test_step = (_range_tests(trainable, plan, seed, devices[0], progress) if units is None
+                                else range_tests(units, trainable, plan, seed, devices[0], progress))
     suggestions = _suggestions(finders)
     candidates = plan.candidates(suggestions, seed)
     if not candidates:
-        raise TuneError(f"no range test on {task_object.name} found a rate where the loss falls "
+        raise TuneError(f"no range test on {trainable.name} found a rate where the loss falls "
                         f"({', '.join(plan.optimizers)}); check the task's loss and data")
     if workers is None:
-        workers = _default_workers(task, plan, len(candidates), range_test_step, callback)
+        workers = _default_workers(task, plan, len(candidates), range_test_step, devices, callback)
     workers = usable_workers(workers)
-    interrupted = False
+    interrupted, failure = False, None
     with tempfile.TemporaryDirectory(prefix="lrkit-tune-") as folder:
-        runner = Runner(task, task_object, workers, Path(folder), plan.eval_every, progress.trial_done)
+        runner = trainable.runner(workers, devices, Path(folder), plan.eval_every, progress.trial_done)
+        if units is not None:  # runs trained here or on other machines, as a Runner's are
+            runner = SharedRunner(runner, units, workers)
         try:
             trials = _halving(runner, candidates, plan, policy)
             final = _best(trials.values(), policy)
@@ -80,6 +110,11 @@ def tune(
                 raise
             trials, interrupted = runner.finished, True
             final = _best(trials.values(), policy)
+        except TrainableError as error:  # the user's function raised: the runs that ended go with the error
+            if not runner.finished:
+                raise
+            trials, interrupted, failure = runner.finished, True, error
+            final = _best(trials.values(), policy)
         except BrokenProcessPool:
             raise TuneError("a worker process died (killed, out of memory, or started by a script that calls "
                             "tune() outside `if __name__ == \"__main__\":`); guard the call, or pass "
@@ -87,14 +122,69 @@ def tune(
         finally:
             runner.close()
     runs = tuple(trials[index] for index in sorted(trials))
-    # A task named by a string keeps that string, so its train command loads it the same way.
-    return TuneResult(task if isinstance(task, str) else task_object.name, float(budget), task_object.steps,
-                      tuple(finders), runs, final, task_object.metric_name, interrupted, policy,
-                      runner.branch_steps, runner.shared_steps,
-                      tuple(rung for rung, branch in zip(plan.rungs, plan.cool_steps) if branch))
+    result = TuneResult(trainable.name, float(budget), trainable.steps, tuple(finders), runs, final,
+                        trainable.metric_name, interrupted, policy, runner.branch_steps, runner.shared_steps,
+                        tuple(rung for rung, branch in zip(plan.rungs, plan.cool_steps) if branch))
+    if failure is not None:
+        failure.partial = result
+        raise failure
+    return result
 
 
-def _range_tests(task: Task, plan: TunePlan, seed: int,
+class _TaskTrainable:
+    """A Task to tune: its range tests and its runs (`Runner`)."""
+
+    function = None
+
+    def __init__(self, ref: Task | str, task: Task) -> None:
+        self.ref, self.task, self.steps, self.metric_name = ref, task, task.steps, task.metric_name
+        # A task named by a string keeps that string, so its train command loads it the same way.
+        self.name = ref if isinstance(ref, str) else task.name
+
+    def range_test(self, optimizer: str, steps: int, seed: int, device: str) -> FinderResult:
+        return find_lr(self.task, optimizer, seed=seed, steps=steps, device=device)
+
+    def runner(self, workers: int, devices: list[str], folder: Path, eval_every: int,
+               on_done: Callable[[RunResult], None]) -> Runner:
+        return Runner(self.ref, self.task, workers, devices, folder, eval_every, on_done)
+
+
+class _FunctionTrainable:
+    """A training function `train(trial)` of `steps` steps to tune: its range tests go through a
+    trial in range-test mode, its runs through a `FunctionRunner`."""
+
+    metric_name = None
+
+    def __init__(self, function: TrainFunction, ref: str | None, name: str, steps: int) -> None:
+        self.function, self.ref, self.name, self.steps = function, ref, name, steps
+
+    def range_test(self, optimizer: str, steps: int, seed: int, device: str) -> FinderResult:
+        return find_lr_function(self.function, self.name, optimizer, steps=steps, seed=seed, device=device,
+                                budget=self.steps)
+
+    def runner(self, workers: int, devices: list[str], folder: Path, eval_every: int,
+               on_done: Callable[[RunResult], None]) -> FunctionRunner:
+        return FunctionRunner(self.function, self.name, self.ref, self.steps, workers, devices,
+                              cpu_threads(workers), eval_every, on_done)
+
+
+def _function_trainable(function: object, ref: object, steps: int | None) -> _FunctionTrainable:
+    if not callable(function):
+        raise TuneError(f"tune needs a Task, a training function train(trial) or a reference to one, "
+                        f"got {type(function).__name__}")
+    if steps is None or isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise TuneError(f"tuning a training function needs steps=N, the optimizer steps of one full run "
+                        f"(--steps N), got {steps!r}")
+    name = ref if isinstance(ref, str) else getattr(function, "__qualname__", type(function).__name__)
+    return _FunctionTrainable(function, ref if isinstance(ref, str) else None, name, steps)
+
+
+def _with_steps(task: Task, steps: int) -> Task:
+    """The task with a full run of `steps` steps instead of its own budget."""
+    return dataclasses.replace(task, steps=steps)
+
+
+def _range_tests(trainable: _TaskTrainable | _FunctionTrainable, plan: TunePlan, seed: int, device: str,
                  progress: _Progress) -> tuple[list[FinderResult], float | None]:
     """One short range test per optimizer whose rate needs measuring (not the rate-free ones), and
     the fastest seconds per step among them (the first pays for torch's lazy imports, seconds)."""
@@ -103,7 +193,7 @@ def _range_tests(task: Task, plan: TunePlan, seed: int,
     for optimizer in plan.optimizers:
         if optimizer not in free:
             started = time.perf_counter()
-            finders.append(find_lr(task, optimizer, seed=seed, steps=plan.finder_steps))
+            finders.append(trainable.range_test(optimizer, plan.finder_steps, seed, device))
             per_step = (time.perf_counter() - started) / max(1, finders[-1].steps)
             fastest = per_step if fastest is None else min(fastest, per_step)
         progress.finder_done(optimizer)
@@ -138,7 +228,9 @@ def _halving(runner: Runner, candidates: list, plan: TunePlan, policy: Policy) -
         alive = runner.go_on({number: ended[number] for number in leaders}, _pause(stops[index + 1], plan))
     ended.update(alive)
     if plan.trunk:
-        trunks = {number: run for number, run in alive.items() if not run.diverged and run.steps == stops[-1]}
+        # (a training function pauses at its first report at or after the stop)
+        trunks = {number: run for number, run in alive.items()
+                  if not run.diverged and stops[-1] <= run.steps < run.budget}
         ended.update(runner.decay(trunks, plan.decay_steps, len(candidates)))
     return ended
 
@@ -175,12 +267,14 @@ def _best(runs, policy: Policy) -> RunResult:
     return full[ranked(full, policy)[0]] if full else min(runs, key=lambda run: run.val_loss)
 
 
-def _default_workers(task: Task | str, plan: TunePlan, candidates: int, range_test_step: float | None,
-                     callback: Callback) -> int:
-    """One worker per core, or this process alone when runs are too short to pay for starting
-    workers (said in a "notice" event) or the Task object cannot be sent to them."""
+def _default_workers(task: object, plan: TunePlan, candidates: int, range_test_step: float | None,
+                     devices: list[str], callback: Callback) -> int:
+    """One worker per GPU; on the CPU one per core, or this process alone when runs are too short
+    to pay for starting workers (said in a "notice" event) or the trainable cannot be sent to them."""
     if not isinstance(task, str) and not _picklable(task):
         return 1
+    if devices[0] != "cpu":
+        return len(devices)
     if range_test_step is None:  # no range test to time (rate-free optimizers only)
         return os.cpu_count() or 1
     workers, notice = auto_workers(plan, candidates, range_test_step, os.cpu_count() or 1)
@@ -189,7 +283,7 @@ def _default_workers(task: Task | str, plan: TunePlan, candidates: int, range_te
     return workers
 
 
-def _picklable(task: Task) -> bool:
+def _picklable(task: object) -> bool:
     try:
         pickle.dumps(task)
     except Exception:
@@ -197,9 +291,9 @@ def _picklable(task: Task) -> bool:
     return True
 
 
-def _check_picklable(task: Task) -> None:
+def _check_picklable(task: object) -> None:
     if not _picklable(task):
-        raise TuneError("this Task cannot be sent to worker processes (its model factory is a lambda or "
+        raise TuneError("this task or training function cannot be sent to worker processes (a lambda or "
                         "local function); pass it as 'path/to/file.py:function' or use workers=1")
 
 

@@ -62,8 +62,9 @@ class TuneResult:
         return explain(self)
 
     def train_command(self) -> str:
-        """The winner as an `lrkit train` command line."""
-        return self.recipe.command(self.task)
+        """The winner as an `lrkit train` command line (with the run's steps, which a training
+        function has no budget of its own for)."""
+        return self.recipe.command(self.task, self.steps)
 
     def to_dict(self) -> dict[str, Any]:
         recipe = self.recipe

@@ -9,6 +9,7 @@ import math
 import multiprocessing
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from multiprocessing.queues import SimpleQueue
 from pathlib import Path
 from typing import Any
 
@@ -33,21 +34,32 @@ def _task(task: Task | str, expected: str | None) -> Task:
     return _load(task, expected) if isinstance(task, str) else task
 
 
+# This process's device: the parent's first, or the one a worker process took when it started.
+_DEVICE = {"name": "auto"}
+
+
+def _take_device(devices: SimpleQueue) -> None:
+    """A worker process's initializer: take a device of its own; Ctrl-C is the parent's to report."""
+    quiet_on_interrupt()
+    _DEVICE["name"] = devices.get()
+
+
 def _start(task: Task | str, expected: str | None, recipe: Recipe, eval_every: int, pause_at: int | None,
            checkpoint: str) -> RunResult:
     return run(_task(task, expected), recipe, eval_every=eval_every, pause_at=pause_at,
-               checkpoint=checkpoint if pause_at else None)
+               checkpoint=checkpoint if pause_at else None, device=_DEVICE["name"])
 
 
 def _go_on(task: Task | str, expected: str | None, paused: RunResult, eval_every: int, pause_at: int | None,
            checkpoint: str) -> RunResult:
     return resume(_task(task, expected), paused, checkpoint, eval_every=eval_every, pause_at=pause_at,
-                  save_to=checkpoint)
+                  save_to=checkpoint, device=_DEVICE["name"])
 
 
 def _cool(task: Task | str, expected: str | None, paused: RunResult, steps: int, eval_every: int,
           checkpoint: str) -> RunResult:
-    return cool_down(_task(task, expected), paused, checkpoint, steps, eval_every=eval_every)
+    return cool_down(_task(task, expected), paused, checkpoint, steps, eval_every=eval_every,
+                     device=_DEVICE["name"])
 
 
 def auto_workers(plan: TunePlan, candidates: int, range_test_step: float,
@@ -76,22 +88,28 @@ def auto_workers(plan: TunePlan, candidates: int, range_test_step: float,
 
 class Runner:
     """Trains recipes of one task; each run keeps one checkpoint file in `folder` by its index.
+    Training happens on `devices[0]` here; each worker process takes the next of `devices`.
 
     In this process it trains `loaded`; a worker process loads `task` (a `path/to/file.py:function`
     or built-in name) itself and checks its data against `loaded`'s, or gets the Task pickled."""
 
-    def __init__(self, task: Task | str, loaded: Task, workers: int, folder: Path, eval_every: int,
-                 on_done: Callable[[RunResult], None]) -> None:
+    def __init__(self, task: Task | str, loaded: Task, workers: int, devices: list[str], folder: Path,
+                 eval_every: int, on_done: Callable[[RunResult], None]) -> None:
         self.folder, self.eval_every, self.on_done = folder, eval_every, on_done
         self.finished: dict[int, RunResult] = {}  # every run by index, as it last ended
         self.branch_steps = 0  # steps of the decays that judged runs at the rungs
         self.shared_steps = 0  # steps finalists' decays share with their trunks, counted in both
         self.pool: Executor | None = None
         self.task: tuple[Task | str, str | None] = (loaded, None)
+        _DEVICE["name"] = devices[0]
         if workers > 1:
             self.task = (task, fingerprint(loaded) if isinstance(task, str) else None)
-            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=quiet_on_interrupt)
+            context = multiprocessing.get_context("spawn")
+            queue = context.SimpleQueue()  # each worker takes the next device, in turn
+            for number in range(workers):
+                queue.put(devices[number % len(devices)])
+            self.pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_take_device,
+                                            initargs=(queue,))
 
     def start(self, recipes: list[tuple[int, Recipe]], pause_at: int | None) -> dict[int, RunResult]:
         """Fresh runs of (index, recipe), paused at `pause_at` (None: run to the end)."""

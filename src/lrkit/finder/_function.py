@@ -30,14 +30,16 @@ def find_lr_function(function: TrainFunction, name: str, optimizer: str = "adam"
                       stop_when=lambda evaluations: _exploded(evaluations, diverge_factor))
     result = run.advance(None)
     if not result.lr:
-        raise TrainableError(f"{name} never called scheduler.step() on trial.scheduler(optimizer); call it after "
-                             "each optimizer.step(), so the rate follows the recipe")
-    reports = [evaluation for evaluation in result.evaluations if 0 < evaluation.step <= len(result.lr)]
+        raise TrainableError(f"{name} never called scheduler.step() on trial.scheduler(optimizer); call it "
+                             "after each optimizer.step(), so the rate follows the recipe")
+    reports = [(rate, evaluation) for rate, evaluation in zip(run.trial.reported_rates, result.evaluations)
+               if rate is not None]
     if len(reports) < MIN_REPORTS and result.steps >= MIN_REPORTS:
-        raise TrainableError(f"{name} reported {len(result.evaluations)} losses in a {result.steps}-step range "
-                             "test; report every trial.eval_every steps (1 while trial.range_test is True)")
-    lrs = [result.lr[evaluation.step - 1] for evaluation in reports]
-    losses = [evaluation.val_loss for evaluation in reports]
+        raise TrainableError(f"{name} reported {len(result.evaluations)} losses in a {result.steps}-step "
+                             "range test; report every trial.eval_every steps (1 while trial.range_test is "
+                             "True)")
+    lrs = [rate for rate, _ in reports]
+    losses = [evaluation.val_loss for _, evaluation in reports]
     smoothed, average = [], 0.0
     for index, loss in enumerate(losses):
         average = (1 - smoothing) * average + smoothing * loss

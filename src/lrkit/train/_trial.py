@@ -26,6 +26,7 @@ from ._recipe import Recipe
 from ._result import Evaluation, RunResult
 
 TrainFunction = Callable[["Trial"], Any]
+STOP_SECONDS = 60.0  # how long a stopped run may take to unwind (its finally blocks) before lrkit goes on
 
 
 class TrainableError(LrkitError):
@@ -53,7 +54,8 @@ class Trial:
         self.recipe, self.steps, self.eval_every = recipe, steps, eval_every
         self.seed, self.device, self.range_test = recipe.seed, device, range_test
         self.evaluations: list[Evaluation] = []
-        self.rates: list[float] = []
+        self.rates: list[float] = []  # each scheduler step's rate
+        self.reported_rates: list[float | None] = []  # at each report, the rate of the last update
         self.schedule: LRSchedule | None = None
         self.cancelled = False
         self.on_report: Callable[[int, float], None] = lambda step, loss: None
@@ -78,6 +80,9 @@ class Trial:
         returns when it goes on) or end it (this call raises `TrialStopped`)."""
         value = float(val_loss)
         self.evaluations.append(Evaluation(int(step), value))
+        # Not rates[step - 1]: a loop that skips scheduler.step() after an update GradScaler
+        # skipped (as Hugging Face's Trainer does) counts steps the schedule never took.
+        self.reported_rates.append(self.rates[-1] if self.rates else None)
         if self.schedule is not None and self.schedule.controller is not None and math.isfinite(value):
             self.schedule.observe(metric=value)
         self.on_report(int(step), value)
@@ -180,6 +185,7 @@ class FunctionRun:
             self._random = _RandomState()
         else:
             self.ended = True
+            self._thread.join()  # its frames (a trainer, a model) are let go before lrkit goes on
         if kind == "error":
             raise TrainableError(f"{self.name} raised {type(error).__name__}: {' '.join(str(error).split())}"
                                  ) from error
@@ -200,10 +206,12 @@ class FunctionRun:
         self.trial.switch_schedule(recipe)
 
     def stop(self) -> None:
-        """End a paused run (its function sees `TrialStopped` at the report it waits in)."""
+        """End a paused run (its function sees `TrialStopped` at the report it waits in) and
+        wait while it unwinds, so its teardown does not run beside the next run's training."""
         if self._thread is not None and not self.ended:
             self.ended = True
             self._commands.put(("stop", None))
+            self._thread.join(timeout=STOP_SECONDS)
 
     def cancel(self) -> None:
         """End the run at its next scheduler step or report, paused or not (Ctrl-C)."""
@@ -219,14 +227,15 @@ class FunctionRun:
                          wall_seconds=self.seconds)
 
     def _main(self) -> None:
+        kind, error = "ended", None
         try:
             seed_everything(self.trial.seed)
             self.function(self.trial)
-            self._events.put(("ended", None))
         except TrialStopped:
-            self._events.put(("ended", None))
-        except BaseException as error:  # the user's code: handed to the thread that waits
-            self._events.put(("error", error))
+            pass
+        except BaseException as caught:  # the user's code: handed to the thread that waits
+            kind, error = "error", caught
+        self._events.put((kind, error))  # outside the except: the unwound frames are not kept alive
 
     def _reported(self, step: int, loss: float) -> None:
         """In the run's thread, at each report: end a diverged run, or pause here."""

@@ -19,7 +19,9 @@ import pytest
 ROOT = Path(__file__).parents[1]
 DOCS = (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")))
 # Pages whose snippets are run by a test of their own, in order in one namespace, as written.
-RUN_ELSEWHERE = {"torch-adapter.md": "tests/adapters/test_torch_docs.py"}
+RUN_ELSEWHERE = {"torch-adapter.md": "tests/adapters/test_torch_docs.py",
+                 **dict.fromkeys(("tune-lightning.md", "tune-huggingface.md", "tune-loop.md"),
+                                 "tests/tune/test_framework_pages.py")}  # saved as the file they import
 SKIP = re.compile(r"<!-- not run: (.+) -->")
 # Measured on 2 cores shared with other jobs (load 10): search.md 337 s, claims.md 105 s.
 SLOW = {"search.md": "a sha sweep of digits-cnn", "claims.md": "claims b and c"}

@@ -44,7 +44,10 @@ def regression(trial, log=None):
             log.append("finally")
 
 
-def _run(recipe=Recipe("adam", 0.01, "cosine"), function=regression, steps=STEPS, every=10):
+COSINE = Recipe("adam", 0.01, "cosine")
+
+
+def _run(recipe=COSINE, function=regression, steps=STEPS, every=10):
     return FunctionRun(function, "regression", recipe, steps, eval_every=every, device=torch.device("cpu"))
 
 
@@ -75,8 +78,7 @@ def test_a_stopped_run_ends_inside_the_function_and_runs_its_finally_blocks():
     log = []
     run = _run(function=lambda trial: regression(trial, log))
     run.advance(20)
-    run.stop()
-    run._thread.join(timeout=10)
+    run.stop()  # returns once the function has unwound: its teardown never overlaps the next run
     assert not run._thread.is_alive() and log == ["finally"]
 
 
@@ -93,6 +95,23 @@ def test_switching_a_paused_constant_run_to_its_decay_equals_the_decayed_recipe_
     assert [e.val_loss for e in switched.evaluations] == [e.val_loss for e in fresh.evaluations]
 
 
+def test_each_report_is_paired_with_the_rate_of_the_last_update_the_schedule_took():
+    def skips_some(trial):  # as Hugging Face's Trainer: no scheduler.step() after a skipped update
+        optimizer = trial.optimizer([torch.nn.Parameter(torch.zeros(1))])
+        scheduler = trial.scheduler(optimizer)
+        for step in range(trial.steps):
+            if step % 3:
+                optimizer.step()
+                scheduler.step()
+            trial.report(step + 1, 1.0)
+
+    run = _run(Recipe("sgd", 0.1, "linear"), function=skips_some, steps=9, every=1)
+    run.advance(None)
+    applied = run.trial.rates
+    assert run.trial.reported_rates == [None, applied[0], applied[1], applied[1], applied[2], applied[3],
+                                        applied[3], applied[4], applied[5]]
+
+
 def test_a_non_finite_report_ends_the_run_as_diverged():
     def exploding(trial):
         trial.report(1, 1.0)
@@ -107,12 +126,13 @@ def test_a_function_that_raises_is_one_line_naming_it():
     def broken(trial):
         raise ValueError("shapes (3,) and\n(4,) differ")
 
-    with pytest.raises(TrainableError, match=r"^regression raised ValueError: shapes \(3,\) and \(4,\) differ$"):
+    message = r"^regression raised ValueError: shapes \(3,\) and \(4,\) differ$"
+    with pytest.raises(TrainableError, match=message):
         _run(function=broken).advance(None)
 
 
 def test_a_function_that_never_reports_is_told_to():
-    with pytest.raises(TrainableError, match="without calling trial.report"):
+    with pytest.raises(TrainableError, match=r"without calling trial\.report"):
         _run(function=lambda trial: None).advance(None)
 
 

@@ -146,3 +146,9 @@ def test_a_plateau_run_is_its_own_group_and_says_so():
     assert [e.verdict for e in effects] == ["best", "best"]
     assert [e.shape for e in effects] == ["constant", "constant + plateau(factor=0.5, patience=1)"]
     assert type(effects[1]).from_dict(json.loads(json.dumps(effects[1].to_dict()))) == effects[1]
+
+
+def test_steps_replace_the_tasks_budget_in_every_worker_too():
+    result = tune("cancer-logreg", budget=2, steps=270, workers=2)
+    assert result.steps == 270 and {trial.budget for trial in result.trials} == {270}
+    assert result.final.steps == 270

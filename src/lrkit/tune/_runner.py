@@ -44,9 +44,10 @@ def _take_device(devices: SimpleQueue) -> None:
     _DEVICE["name"] = devices.get()
 
 
-def _start(task: Task | str, expected: str | None, recipe: Recipe, eval_every: int, pause_at: int | None,
-           checkpoint: str) -> RunResult:
-    return run(_task(task, expected), recipe, eval_every=eval_every, pause_at=pause_at,
+def _start(task: Task | str, expected: str | None, start: tuple[Recipe, int], eval_every: int,
+           pause_at: int | None, checkpoint: str) -> RunResult:
+    recipe, steps = start  # the run's steps: the tune's, which may not be the task's own budget
+    return run(_task(task, expected), recipe, steps=steps, eval_every=eval_every, pause_at=pause_at,
                checkpoint=checkpoint if pause_at else None, device=_DEVICE["name"])
 
 
@@ -95,7 +96,7 @@ class Runner:
 
     def __init__(self, task: Task | str, loaded: Task, workers: int, devices: list[str], folder: Path,
                  eval_every: int, on_done: Callable[[RunResult], None]) -> None:
-        self.folder, self.eval_every, self.on_done = folder, eval_every, on_done
+        self.folder, self.eval_every, self.on_done, self.steps = folder, eval_every, on_done, loaded.steps
         self.finished: dict[int, RunResult] = {}  # every run by index, as it last ended
         self.branch_steps = 0  # steps of the decays that judged runs at the rungs
         self.shared_steps = 0  # steps finalists' decays share with their trunks, counted in both
@@ -113,7 +114,7 @@ class Runner:
 
     def start(self, recipes: list[tuple[int, Recipe]], pause_at: int | None) -> dict[int, RunResult]:
         """Fresh runs of (index, recipe), paused at `pause_at` (None: run to the end)."""
-        return self._map(_start, [(index, recipe) for index, recipe in recipes], pause_at)
+        return self._map(_start, [(index, (recipe, self.steps)) for index, recipe in recipes], pause_at)
 
     def go_on(self, paused: dict[int, RunResult], pause_at: int | None) -> dict[int, RunResult]:
         """Resume paused runs up to `pause_at` (None: to the end)."""

@@ -8,7 +8,7 @@ import math
 
 import torch
 
-from ..train import Evaluation, Recipe
+from ..train import Evaluation, Recipe, torch_threads
 from ..train._trial import FunctionRun, TrainableError, TrainFunction
 from ._range_test import ramp
 from ._result import FinderResult
@@ -20,15 +20,17 @@ MIN_REPORTS = 10  # fewer points than this show no curve to read a rate from
 def find_lr_function(function: TrainFunction, name: str, optimizer: str = "adam", *, steps: int = 100,
                      seed: int = 0, device: torch.device | str = "cpu", start_lr: float = 1e-7,
                      end_lr: float = 10.0, smoothing: float = 0.05, diverge_factor: float = 5.0,
-                     budget: int | None = None) -> FinderResult:
+                     budget: int | None = None, threads: int | None = 1) -> FinderResult:
     """Ramp `function`'s rate exponentially from `start_lr` to `end_lr` over `steps` updates and
     read the losses it reports; the test stops when the curve passes `diverge_factor` x its best.
-    `budget` (the function's full run in steps) lets the result state its cost."""
+    `budget` (the function's full run in steps) lets the result state its cost; `threads` sets
+    torch's CPU threads meanwhile, as `find_lr` does (None leaves them)."""
     schedule = ramp(start_lr, end_lr, steps, "exp")
     run = FunctionRun(function, name, Recipe(optimizer, schedule=str(schedule), seed=seed), steps,
                       eval_every=1, device=torch.device(device), range_test=True,
                       stop_when=lambda evaluations: _exploded(evaluations, diverge_factor))
-    result = run.advance(None)
+    with torch_threads(threads):
+        result = run.advance(None)
     if not result.lr:
         raise TrainableError(f"{name} never called scheduler.step() on trial.scheduler(optimizer); call it "
                              "after each optimizer.step(), so the rate follows the recipe")

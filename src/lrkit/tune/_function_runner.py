@@ -15,7 +15,7 @@ import torch
 
 from .._workers import children_ignore_interrupts, quiet_on_interrupt
 from ..errors import LrkitError
-from ..train import Recipe, RunResult
+from ..train import Recipe, RunResult, torch_threads
 from ..train._trial import FunctionRun, TrainFunction, decayed
 from ._plan import TuneError
 
@@ -26,11 +26,17 @@ Job = tuple[str, int, tuple]
 class _Host:
     """The runs one process holds, by index: starts, resumes and decays them one at a time."""
 
-    def __init__(self, function: TrainFunction, name: str, device: torch.device, eval_every: int) -> None:
+    def __init__(self, function: TrainFunction, name: str, device: torch.device, eval_every: int,
+                 threads: int | None = None) -> None:
         self.function, self.name, self.device, self.eval_every = function, name, device, eval_every
+        self.threads = threads
         self.runs: dict[int, FunctionRun] = {}
 
     def do(self, job: Job) -> RunResult:
+        with torch_threads(self.threads):
+            return self._do(job)
+
+    def _do(self, job: Job) -> RunResult:
         operation, index, arguments = job
         if operation == "start":
             recipe, steps, pause_at = arguments
@@ -48,12 +54,13 @@ class _Host:
             run.cancel()
 
 
-def _host_main(function: TrainFunction | str, name: str, device: str, eval_every: int, threads: int,
+def _host_main(function: TrainFunction | str, name: str, device: str, eval_every: int, threads: int | None,
                connection: Connection) -> None:
     """A worker process: load the function (by its `file.py:function` reference), then do the
     jobs its parent sends, answering each with (index, result) or (index, the error)."""
     quiet_on_interrupt()
-    torch.set_num_threads(threads)
+    if threads is not None:
+        torch.set_num_threads(threads)
     try:
         if isinstance(function, str):
             from ..tasks import load_trainable
@@ -74,14 +81,14 @@ def _host_main(function: TrainFunction | str, name: str, device: str, eval_every
 class FunctionRunner:
     """Trains recipes of a training function over `steps` steps with tune's Runner interface.
 
-    With one device and one worker the runs train in this process, one at a time; otherwise
-    each worker process gets a device of `devices` in turn (and `threads` torch threads), new
-    runs go to the worker with the least work in the batch, and a paused run goes on in the
-    worker that holds it. `function` travels to workers by its `file.py:function` reference
+    With one worker the runs train in this process, one at a time; otherwise each worker process
+    gets a device of `devices` in turn. Runs train with `threads` torch threads (None: torch's
+    own). New runs go to the worker with the least work in the batch, and a paused run goes on in
+    the worker that holds it. `function` travels to workers by its `file.py:function` reference
     (`ref`), or pickled by module and name."""
 
     def __init__(self, function: TrainFunction, name: str, ref: str | None, steps: int, workers: int,
-                 devices: list[str], threads: int, eval_every: int,
+                 devices: list[str], threads: int | None, eval_every: int,
                  on_done: Callable[[RunResult], None]) -> None:
         self.steps, self.on_done = steps, on_done
         self.finished: dict[int, RunResult] = {}
@@ -92,7 +99,7 @@ class FunctionRunner:
         self.connections: list[Connection] = []
         self.processes: list = []
         if workers == 1:
-            self.local = _Host(function, name, torch.device(devices[0]), eval_every)
+            self.local = _Host(function, name, torch.device(devices[0]), eval_every, threads)
             return
         context = multiprocessing.get_context("spawn")
         with children_ignore_interrupts():
@@ -181,6 +188,10 @@ def default_devices() -> list[str]:
     return [f"cuda:{number}" for number in range(count)] or ["cpu"]
 
 
-def cpu_threads(workers: int) -> int:
-    """Torch threads per worker when they share this machine's cores."""
-    return max(1, (os.cpu_count() or 1) // workers)
+def cpu_threads(workers: int, device: str = "cpu") -> int | None:
+    """Torch threads for each of `workers` processes training on `device`: on the CPU, the cores
+    split between the workers, and one for runs in this process (as a Task's: small models trained
+    4-8x faster on one thread than on torch's default, DESIGN.md); elsewhere torch's own."""
+    if torch.device(device).type != "cpu":
+        return None
+    return 1 if workers == 1 else max(1, (os.cpu_count() or 1) // workers)

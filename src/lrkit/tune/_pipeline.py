@@ -160,12 +160,12 @@ class _FunctionTrainable:
 
     def range_test(self, optimizer: str, steps: int, seed: int, device: str) -> FinderResult:
         return find_lr_function(self.function, self.name, optimizer, steps=steps, seed=seed, device=device,
-                                budget=self.steps)
+                                budget=self.steps, threads=cpu_threads(1, device))
 
     def runner(self, workers: int, devices: list[str], folder: Path, eval_every: int,
                on_done: Callable[[RunResult], None]) -> FunctionRunner:
         return FunctionRunner(self.function, self.name, self.ref, self.steps, workers, devices,
-                              cpu_threads(workers), eval_every, on_done)
+                              cpu_threads(workers, devices[0]), eval_every, on_done)
 
 
 def _function_trainable(function: object, ref: object, steps: int | None) -> _FunctionTrainable:

@@ -10,11 +10,14 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection, wait
+from typing import Any
 
 import torch
 
 from .._workers import children_ignore_interrupts, quiet_on_interrupt
 from ..errors import LrkitError
+from ..finder import FinderResult
+from ..finder._function import find_lr_function
 from ..train import Recipe, RunResult, torch_threads
 from ..train._trial import FunctionRun, TrainFunction, decayed
 from ._plan import TuneError
@@ -32,12 +35,16 @@ class _Host:
         self.threads = threads
         self.runs: dict[int, FunctionRun] = {}
 
-    def do(self, job: Job) -> RunResult:
+    def do(self, job: Job) -> RunResult | FinderResult:
         with torch_threads(self.threads):
             return self._do(job)
 
-    def _do(self, job: Job) -> RunResult:
+    def _do(self, job: Job) -> RunResult | FinderResult:
         operation, index, arguments = job
+        if operation == "range":
+            optimizer, steps, seed, budget = arguments
+            return find_lr_function(self.function, self.name, optimizer, steps=steps, seed=seed,
+                                    device=self.device, budget=budget, threads=None)  # do() set them
         if operation == "start":
             recipe, steps, pause_at = arguments
             self.runs[index] = FunctionRun(self.function, self.name, recipe, steps,
@@ -114,6 +121,13 @@ class FunctionRunner:
     def start(self, recipes: list[tuple[int, Recipe]], pause_at: int | None) -> dict[int, RunResult]:
         return self._batch([("start", index, (recipe, self.steps, pause_at)) for index, recipe in recipes])
 
+    def range_tests(self, optimizers: list[str], steps: int, seed: int) -> list[FinderResult]:
+        """A range test of `steps` steps per optimizer, in the workers at once (here in turn)."""
+        jobs = [("range", -1 - number, (optimizer, steps, seed, self.steps))
+                for number, optimizer in enumerate(optimizers)]
+        found = dict(self._calls(jobs))
+        return [found[-1 - number] for number in range(len(optimizers))]
+
     def go_on(self, paused: dict[int, RunResult], pause_at: int | None) -> dict[int, RunResult]:
         return self._batch([("go_on", index, (pause_at,)) for index in paused])
 
@@ -138,7 +152,7 @@ class FunctionRunner:
     def _batch(self, jobs: list[Job]) -> dict[int, RunResult]:
         return {index: self._done(index, result) for index, result in self._calls(jobs)}
 
-    def _calls(self, jobs: list[Job]) -> Iterator[tuple[int, RunResult]]:
+    def _calls(self, jobs: list[Job]) -> Iterator[tuple[int, Any]]:
         """(index, result) of each job as it ends: here in turn, or sent to the workers at once."""
         if self.local is not None:
             for job in jobs:
@@ -147,7 +161,7 @@ class FunctionRunner:
             return
         load = [0] * len(self.connections)
         for job in jobs:
-            if job[0] == "start":
+            if job[0] in ("start", "range"):
                 self.owner[job[1]] = min(range(len(load)), key=load.__getitem__)
             load[self.owner[job[1]]] += 1
             self.connections[self.owner[job[1]]].send(job)

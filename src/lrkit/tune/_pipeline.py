@@ -4,6 +4,7 @@ at the winning rate -> the best full run, all within `budget` full training runs
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import os
 import pickle
@@ -22,13 +23,13 @@ from ..optim import list_optimizers
 from ..search._halving import ranked, rescues, settled, survivors
 from ..search._policy import TUNE, Policy
 from ..tasks import Task, load_trainable
-from ..train import RunResult
+from ..train import Recipe, RunResult
 from ..train._trial import TrainableError, TrainFunction
 from ._function_runner import FunctionRunner, cpu_threads, default_devices
 from ._plan import TuneError, TunePlan, make_plan
 from ._result import TuneResult
 from ._runner import Runner, auto_workers
-from ._shared import SharedRunner, open_units, range_tests
+from ._shared import SharedRunner, Units, open_units, range_tests
 
 
 def tune(
@@ -82,36 +83,33 @@ def tune(
     devices = list(devices) if devices else default_devices()
     progress = _Progress(plan, callback)
     units = None if storage is None else open_units(storage, study, trainable, budget, seed, plan, policy)
-    finders, range_test_step = (_range_tests(trainable, plan, seed, devices[0], progress) if units is None
-                                else range_tests(units, trainable, plan, seed, devices[0], progress))
-    suggestions = _suggestions(finders)
-    candidates = plan.candidates(suggestions, seed)
-    if not candidates:
-        raise TuneError(f"no range test on {trainable.name} found a rate where the loss falls "
-                        f"({', '.join(plan.optimizers)}); check the task's loss and data")
-    if workers is None:
-        workers = _default_workers(task, plan, len(candidates), range_test_step, devices, callback)
-    workers = usable_workers(workers)
-    interrupted, failure = False, None
+    interrupted, failure, runner = False, None, None
     with tempfile.TemporaryDirectory(prefix="lrkit-tune-") as folder:
-        runner = trainable.runner(workers, devices, Path(folder), plan.eval_every, progress.trial_done)
-        if units is not None:  # runs trained here or on other machines, as a Runner's are
-            runner = SharedRunner(runner, units, workers)
+        start = functools.partial(trainable.runner, devices=devices, folder=Path(folder),
+                                  eval_every=plan.eval_every, on_done=progress.trial_done)
+        if workers is not None and units is None:  # known now: the workers start, and run the range tests
+            runner = start(usable_workers(workers))
         try:
-            trials = _halving(runner, candidates, plan, policy)
-            final = _best(trials.values(), policy)
-            alternatives = _trunk_to_the_end(runner, trials, final, plan)
-            others = [plan.alternative(final.recipe, name) for name in plan.alternatives]
-            alternatives.update(runner.start(list(enumerate(others, len(trials))), None))
-            trials.update(alternatives)
-            final = settled(final, list(alternatives.values()), policy)
+            finders, range_test_step = _measure(trainable, runner, units, plan, seed, devices[0], progress)
+            candidates = plan.candidates(_suggestions(finders), seed)
+            if not candidates:
+                raise TuneError(f"no range test on {trainable.name} found a rate where the loss falls "
+                                f"({', '.join(plan.optimizers)}); check the task's loss and data")
+            if runner is None:
+                if workers is None:
+                    workers = _default_workers(task, plan, len(candidates), range_test_step, devices,
+                                               callback)
+                runner = start(usable_workers(workers))
+                if units is not None:  # runs trained here or on other machines, as a Runner's are
+                    runner = SharedRunner(runner, units, workers)
+            trials, final = _search(runner, candidates, plan, policy)
         except KeyboardInterrupt:  # Ctrl-C: keep every run that ended, the best so far is the answer
-            if not runner.finished:
+            if runner is None or not runner.finished:
                 raise
             trials, interrupted = runner.finished, True
             final = _best(trials.values(), policy)
         except TrainableError as error:  # the user's function raised: the runs that ended go with the error
-            if not runner.finished:
+            if runner is None or not runner.finished:
                 raise
             trials, interrupted, failure = runner.finished, True, error
             final = _best(trials.values(), policy)
@@ -120,7 +118,8 @@ def tune(
                             "tune() outside `if __name__ == \"__main__\":`); guard the call, or pass "
                             "workers=1") from None
         finally:
-            runner.close()
+            if runner is not None:
+                runner.close()
     runs = tuple(trials[index] for index in sorted(trials))
     result = TuneResult(trainable.name, float(budget), trainable.steps, tuple(finders), runs, final,
                         trainable.metric_name, interrupted, policy, runner.branch_steps, runner.shared_steps,
@@ -182,6 +181,36 @@ def _function_trainable(function: object, ref: object, steps: int | None) -> _Fu
 def _with_steps(task: Task, steps: int) -> Task:
     """The task with a full run of `steps` steps instead of its own budget."""
     return dataclasses.replace(task, steps=steps)
+
+
+def _search(runner: Runner | FunctionRunner | SharedRunner, candidates: list[Recipe], plan: TunePlan,
+            policy: Policy) -> tuple[dict[int, RunResult], RunResult]:
+    """Halving over the candidates, then the other schedules at the winner's rate: every run by
+    index, and the final one."""
+    trials = _halving(runner, candidates, plan, policy)
+    final = _best(trials.values(), policy)
+    alternatives = _trunk_to_the_end(runner, trials, final, plan)
+    others = [plan.alternative(final.recipe, name) for name in plan.alternatives]
+    alternatives.update(runner.start(list(enumerate(others, len(trials))), None))
+    trials.update(alternatives)
+    return trials, settled(final, list(alternatives.values()), policy)
+
+
+def _measure(trainable: _TaskTrainable | _FunctionTrainable, runner: Runner | FunctionRunner | None,
+             units: Units | None, plan: TunePlan, seed: int, device: str,
+             progress: _Progress) -> tuple[list[FinderResult], float | None]:
+    """The range tests: shared with other machines (`units`), in the workers at once (`runner`),
+    or here one after another, timed to decide how many workers pay (see `_range_tests`)."""
+    if units is not None:
+        return range_tests(units, trainable, plan, seed, device, progress)
+    if runner is None:
+        return _range_tests(trainable, plan, seed, device, progress)
+    free = {info.name for info in list_optimizers() if info.lr_free}
+    measured = [name for name in plan.optimizers if name not in free]
+    finders = runner.range_tests(measured, plan.finder_steps, seed)
+    for optimizer in plan.optimizers:
+        progress.finder_done(optimizer)
+    return finders, None
 
 
 def _range_tests(trainable: _TaskTrainable | _FunctionTrainable, plan: TunePlan, seed: int, device: str,

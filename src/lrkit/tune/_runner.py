@@ -4,6 +4,7 @@ pay for themselves."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import multiprocessing
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .._workers import WORKER_START_SECONDS, children_ignore_interrupts, quiet_on_interrupt
+from ..finder import FinderResult, find_lr
 from ..tasks import Task, load_task
 from ..tasks._same_data import check_same_data, fingerprint
 from ..train import Recipe, RunResult, cool_down, resume, run
@@ -49,6 +51,12 @@ def _start(task: Task | str, expected: str | None, start: tuple[Recipe, int], ev
     recipe, steps = start  # the run's steps: the tune's, which may not be the task's own budget
     return run(_task(task, expected), recipe, steps=steps, eval_every=eval_every, pause_at=pause_at,
                checkpoint=checkpoint if pause_at else None, device=_DEVICE["name"])
+
+
+def _range_test(task: Task | str, expected: str | None, optimizer: str, steps: int, seed: int,
+                budget: int) -> FinderResult:
+    result = find_lr(_task(task, expected), optimizer, seed=seed, steps=steps, device=_DEVICE["name"])
+    return dataclasses.replace(result, budget=budget)  # the tune's run length, not the task's own
 
 
 def _go_on(task: Task | str, expected: str | None, paused: RunResult, eval_every: int, pause_at: int | None,
@@ -115,6 +123,13 @@ class Runner:
     def start(self, recipes: list[tuple[int, Recipe]], pause_at: int | None) -> dict[int, RunResult]:
         """Fresh runs of (index, recipe), paused at `pause_at` (None: run to the end)."""
         return self._map(_start, [(index, (recipe, self.steps)) for index, recipe in recipes], pause_at)
+
+    def range_tests(self, optimizers: list[str], steps: int, seed: int) -> list[FinderResult]:
+        """A range test of `steps` steps per optimizer, in the workers at once (here in turn)."""
+        calls = [(number, (optimizer, steps, seed, self.steps))
+                 for number, optimizer in enumerate(optimizers)]
+        found = dict(self._calls(_range_test, calls))
+        return [found[number] for number in range(len(optimizers))]
 
     def go_on(self, paused: dict[int, RunResult], pause_at: int | None) -> dict[int, RunResult]:
         """Resume paused runs up to `pause_at` (None: to the end)."""

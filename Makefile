@@ -70,6 +70,7 @@ bench: setup
 	$(PY) benchmarks/bench_threads.py
 	cd benchmarks && ../$(PY) bench_tune.py
 	cd benchmarks && ../$(PY) bench_tune.py --held-out
+	cd benchmarks && ../$(PY) bench_function.py
 	$(MAKE) bench-suite
 
 # The 45-task suite, design and test split side by side (docs/benchmarks.md); its oracle and

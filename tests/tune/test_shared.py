@@ -93,25 +93,22 @@ def _local(task: str) -> lrkit.TuneResult:
     return lrkit.tune(task, 2, workers=1)
 
 
-def test_two_machines_on_sqlite_share_one_tune(tmp_path):
-    url = f"sqlite:///{tmp_path / 'tune.db'}"
-    machines = [_machine("cancer-logreg", url, "shared", tmp_path / f"{name}.json") for name in "ab"]
+@pytest.fixture(params=["sqlite", "postgresql"])
+def storage_url(request, tmp_path) -> str:
+    """A SQLite file (machines on one host), and a real PostgreSQL server (machines anywhere)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'tune.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def test_two_machines_share_one_tune(storage_url, tmp_path):
+    machines = [_machine("cancer-logreg", storage_url, "shared", tmp_path / f"{name}.json") for name in "ab"]
     for machine in machines:
         _finish(machine)
-    study = optuna.load_study(study_name="shared", storage=url)
+    study = optuna.load_study(study_name="shared", storage=storage_url)
     results = [json.loads((tmp_path / f"{name}.json").read_text()) for name in "ab"]
     _check_shared(results, study, _local("cancer-logreg"))
     assert all(len(trials) == 1 for trials in _trained(study).values())  # none trained twice
-
-
-def test_two_machines_on_postgresql_share_one_tune(postgres_url, tmp_path):
-    machines = [_machine("cancer-logreg", postgres_url, "two", tmp_path / f"{name}.json") for name in "ab"]
-    for machine in machines:
-        _finish(machine)
-    study = optuna.load_study(study_name="two", storage=postgres_url)
-    results = [json.loads((tmp_path / f"{name}.json").read_text()) for name in "ab"]
-    _check_shared(results, study, _local("cancer-logreg"))
-    assert all(len(trials) == 1 for trials in _trained(study).values())
 
 
 def _resuming(study: optuna.Study, pid: int) -> str | None:

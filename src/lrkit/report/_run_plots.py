@@ -38,11 +38,13 @@ def plot_rate_curves(runs: list[RunResult], ax: Axes, winner: RunResult | None =
         ax.plot([e.step for e in evaluations], [e.val_loss for e in evaluations], "o", color=colour,
                 markersize=3.5, markeredgecolor="white", markeredgewidth=0.5)
         if run.diverged_at is not None:
-            ax.plot([run.diverged_at], [loss[-1] if len(loss) else 1.0], "x", color=colour, markersize=9,
-                    markeredgewidth=2)
+            last = loss[-1] if len(loss) else evaluations[-1].val_loss if evaluations else 1.0
+            ax.plot([run.diverged_at], [last], "x", color=colour, markersize=9, markeredgewidth=2)
     _log_if_positive(ax)
     ax.set_xlabel("step")
-    ax.set_ylabel("loss (line: training, dots: validation)", fontsize=8)
+    # A training function reports validation losses only: its runs have no training curve.
+    trained = any(run.train_loss for run in runs)
+    ax.set_ylabel("loss (line: training, dots: validation)" if trained else "validation loss", fontsize=8)
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=7, ncols=2 if len(runs) > 4 else 1)
 

@@ -70,6 +70,7 @@ def test_paused_and_resumed_runs_equal_an_unbroken_one_even_with_other_runs_in_b
         assert at.steps == stop
         other.advance(None if other.ended else stop)  # draws on the same global generators meanwhile
     resumed = paused.advance(None)
+    other.stop()
     assert [e.val_loss for e in resumed.evaluations] == [e.val_loss for e in unbroken.evaluations]
     assert resumed.lr == unbroken.lr
 

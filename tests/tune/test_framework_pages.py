@@ -57,12 +57,13 @@ def page(request, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # small models on shared cores: several times faster (DESIGN.md)
+    before = set(threading.enumerate())
     try:
         yield Page(text, module, importlib.import_module(module).train, blocks[1])
     finally:
         torch.set_num_threads(threads)
         sys.modules.pop(module, None)
-        for thread in threading.enumerate():  # a stopped run unwinds its framework in its thread
+        for thread in set(threading.enumerate()) - before:  # a stopped run unwinds in its thread
             if thread.name.startswith("lrkit "):
                 thread.join(timeout=30)
 

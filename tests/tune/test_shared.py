@@ -50,9 +50,33 @@ SLOW_TASK = textwrap.dedent('''
 ''')
 
 
+# The same data and model as a training function: its paused runs cannot move between machines.
+SLOW_FUNCTION = SLOW_TASK + textwrap.dedent('''
+
+    def train(trial):
+        task = make_task()
+        model = task.build_model()
+        optimizer = trial.optimizer(model.parameters())
+        scheduler = trial.scheduler(optimizer)
+        inputs, targets = task.train
+        generator = torch.Generator().manual_seed(trial.seed)
+        for step in range(trial.steps):
+            batch = torch.randint(0, len(inputs), (32,), generator=generator)
+            loss = torch.nn.functional.cross_entropy(model(inputs[batch]), targets[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            if (step + 1) % trial.eval_every == 0 or step + 1 == trial.steps:
+                with torch.no_grad():
+                    trial.report(step + 1, torch.nn.functional.cross_entropy(model(task.val[0]), task.val[1]))
+''')
+
+
 def _machine(task: str, url: str, study: str, out: Path) -> subprocess.Popen:
     """One machine's `lrkit tune` on the shared study, writing its result to `out`."""
-    command = [sys.executable, "-m", "lrkit", "tune", task, "--budget", "2", "--workers", "1",
+    steps = ["--steps", "120"] if task.endswith(":train") else []
+    command = [sys.executable, "-m", "lrkit", "tune", task, *steps, "--budget", "2", "--workers", "1",
                "--storage", url, "--study", study, "--json", str(out)]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -84,13 +108,14 @@ def _check_shared(results: list[dict], study: optuna.Study, local: lrkit.TuneRes
     assert _runs(results[0]) == _runs(results[1]) == _runs(local.to_dict())
     assert results[0]["finders"] == results[1]["finders"] == local.to_dict()["finders"]
     complete = collections.Counter(t.user_attrs[UNIT] for t in study.get_trials()
-                                   if t.state == TrialState.COMPLETE)
+                                   if t.state == TrialState.COMPLETE and UNIT in t.user_attrs)
     assert complete and set(complete.values()) == {1}
-    assert {key.split(":")[0] for key in complete} == {"range", "start", "judge", "go_on", "decay"}
+    judged = {"judge"} if local.judged_at else set()  # a function's runs are judged as they stand
+    assert {key.split(":")[0] for key in complete} == {"range", "start", "go_on", "decay", *judged}
 
 
 def _local(task: str) -> lrkit.TuneResult:
-    return lrkit.tune(task, 2, workers=1)
+    return lrkit.tune(task, 2, steps=120 if task.endswith(":train") else None, workers=1)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -102,10 +127,12 @@ def storage_url(request, tmp_path) -> str:
 
 
 def test_two_machines_share_one_tune(storage_url, tmp_path):
-    machines = [_machine("cancer-logreg", storage_url, "shared", tmp_path / f"{name}.json") for name in "ab"]
+    # (not "shared": the sweep tests use that name on the same PostgreSQL server)
+    machines = [_machine("cancer-logreg", storage_url, "tune-two-machines", tmp_path / f"{name}.json")
+                for name in "ab"]
     for machine in machines:
         _finish(machine)
-    study = optuna.load_study(study_name="shared", storage=storage_url)
+    study = optuna.load_study(study_name="tune-two-machines", storage=storage_url)
     results = [json.loads((tmp_path / f"{name}.json").read_text()) for name in "ab"]
     _check_shared(results, study, _local("cancer-logreg"))
     assert all(len(trials) == 1 for trials in _trained(study).values())  # none trained twice
@@ -118,13 +145,16 @@ def _resuming(study: optuna.Study, pid: int) -> str | None:
                  and t.user_attrs.get(WORKER, "").endswith(f":{pid}")), None)
 
 
-def test_a_machine_killed_mid_unit_costs_that_unit_only(postgres_url, tmp_path):
+@pytest.mark.parametrize("trainable", ["make_task", "train"])
+def test_a_machine_killed_mid_unit_costs_that_unit_only(postgres_url, tmp_path, trainable):
     # Machine a alone is killed while it resumes a run from a checkpoint it made; then b and a
     # restarted (the same command) share the rest: neither has a's checkpoint files, only the study.
-    (tmp_path / "slow_task.py").write_text(SLOW_TASK)
-    task = f"{tmp_path / 'slow_task.py'}:make_task"
-    a = _machine(task, postgres_url, "killed", tmp_path / "a.json")
-    study = optuna.create_study(study_name="killed", storage=postgres_url, load_if_exists=True)
+    # A training function's runs paused on a are trained again from their first step by whoever
+    # goes on with them (a's process is gone): the result is the same, the steps are paid twice.
+    (tmp_path / "slow_task.py").write_text(SLOW_FUNCTION)
+    task, shared = f"{tmp_path / 'slow_task.py'}:{trainable}", f"killed-{trainable}"
+    a = _machine(task, postgres_url, shared, tmp_path / "a.json")
+    study = optuna.create_study(study_name=shared, storage=postgres_url, load_if_exists=True)
     killed, deadline = None, time.monotonic() + 120
     while killed is None and a.poll() is None and time.monotonic() < deadline:
         killed = _resuming(study, a.pid)
@@ -133,7 +163,7 @@ def test_a_machine_killed_mid_unit_costs_that_unit_only(postgres_url, tmp_path):
     os.kill(a.pid, signal.SIGKILL)
     a.communicate()
     done_before = {t.number: t.user_attrs[UNIT] for t in study.get_trials() if t.state == TrialState.COMPLETE}
-    machines = [_machine(task, postgres_url, "killed", tmp_path / f"{name}.json") for name in "ab"]
+    machines = [_machine(task, postgres_url, shared, tmp_path / f"{name}.json") for name in "ab"]
     for machine in machines:
         _finish(machine)
 
@@ -174,10 +204,22 @@ def test_a_study_of_another_tune_is_refused(tmp_path):
         lrkit.tune("cancer-logreg", 1, seed=1, workers=1, storage=url, study="one")
 
 
-def test_a_training_function_cannot_be_shared(tmp_path):
-    with pytest.raises(TuneError, match="training function's paused runs live in its process's memory"):
-        lrkit.tune(lambda trial: None, 2, steps=100, storage=f"sqlite:///{tmp_path / 'tune.db'}")
-    assert not (tmp_path / "tune.db").exists()
+def test_two_machines_share_a_training_functions_tune_each_going_on_with_the_runs_it_holds(tmp_path):
+    (tmp_path / "slow.py").write_text(SLOW_FUNCTION)
+    function, url = f"{tmp_path / 'slow.py'}:train", f"sqlite:///{tmp_path / 'tune.db'}"
+    machines = [_machine(function, url, "function", tmp_path / f"{name}.json") for name in "ab"]
+    for machine in machines:
+        _finish(machine)
+    study = optuna.load_study(study_name="function", storage=url)
+    results = [json.loads((tmp_path / f"{name}.json").read_text()) for name in "ab"]
+    _check_shared(results, study, _local(function))
+    trained = _trained(study)
+    assert all(len(trials) == 1 for trials in trained.values())
+    started = {key.split(":")[1]: trials[0].user_attrs[WORKER] for key, trials in trained.items()
+               if key.startswith("start:") and "pause=end" not in key}
+    for key, trials in trained.items():  # a run went on where it was alive: the machine that started it
+        if key.startswith(("go_on:", "decay:")):
+            assert trials[0].user_attrs[WORKER] == started[key.split(":")[1]]
 
 
 def _units(tmp_path: Path) -> Units:

@@ -129,7 +129,15 @@ class FunctionRunner:
         return [found[-1 - number] for number in range(len(optimizers))]
 
     def go_on(self, paused: dict[int, RunResult], pause_at: int | None) -> dict[int, RunResult]:
-        return self._batch([("go_on", index, (pause_at,)) for index in paused])
+        """Resume paused runs up to `pause_at`; a run this runner does not hold (another machine
+        paused it, and died) is trained again from its first step, which ends where it would have."""
+        return self._batch([("go_on", index, (pause_at,)) if index in self.owner
+                            else ("start", index, (run.recipe, self.steps, pause_at))
+                            for index, run in paused.items()])
+
+    def holds(self, index: int) -> bool:
+        """Whether run `index` is alive in this runner (started or resumed here)."""
+        return index in self.owner
 
     def judge(self, paused: dict[int, RunResult], steps: int) -> dict[int, RunResult]:
         raise TuneError("a training function's run cannot branch a cool-down from a pause; "
@@ -139,15 +147,25 @@ class FunctionRunner:
         """Each paused trunk ends with a linear decay to zero from where it paused (the plan's
         `steps`, or fewer when the run reported past its stop): the run, in place, becomes the
         full run of its decayed recipe, kept as run `first`, `first + 1`, ... beside its trunk."""
-        numbers = {index: number for number, index in enumerate(sorted(paused), first)}
+        ended = self.end(paused)
+        ends = {}
+        for number, index in enumerate(sorted(ended), first):
+            self.shared_steps += paused[index].steps
+            ends[number] = self._done(number, ended[index])
+            self.owner[number] = self.owner[index]
+        return ends
+
+    def end(self, paused: dict[int, RunResult], steps: int | None = None) -> dict[int, RunResult]:
+        """Each paused trunk turned into its decay and trained to the end, by index (`decay`
+        numbers and keeps them); a trunk this runner does not hold is trained again up to its
+        pause first. `steps` is the decay's length, which the pause decides here."""
+        lost = [("start", index, (run.recipe, self.steps, run.steps))
+                for index, run in paused.items() if index not in self.owner]
+        for _ in self._calls(lost):
+            pass
         jobs = [("decay", index, (decayed(paused[index].recipe, self.steps, paused[index].steps),))
                 for index in sorted(paused)]
-        ends = {}
-        for index, result in self._calls(jobs):
-            self.shared_steps += paused[index].steps
-            ends[numbers[index]] = self._done(numbers[index], result)
-            self.owner[numbers[index]] = self.owner[index]
-        return ends
+        return dict(self._calls(jobs))
 
     def _batch(self, jobs: list[Job]) -> dict[int, RunResult]:
         return {index: self._done(index, result) for index, result in self._calls(jobs)}

@@ -68,7 +68,8 @@ def tune(
 
     `storage` (an RDB URL, `postgresql://...`) shares the tune with every machine that runs the
     same call on it: each trains some of the runs, and all return the same result. `study` names
-    it (default: derived from the task and the settings). A Task only, not a training function.
+    it (default: derived from the task and the settings). A training function's paused run goes
+    on only on the machine that holds it, or from its first step elsewhere once that one is gone.
     """
     loaded = load_trainable(task) if isinstance(task, str) else task
     trainable = _function_trainable(loaded, task, steps) if not isinstance(loaded, Task) \

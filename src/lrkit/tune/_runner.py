@@ -149,10 +149,19 @@ class Runner:
         """Each paused trunk ended by a decay of `steps` steps: full runs of their own recipes,
         kept as runs `first`, `first + 1`, ... (the steps they share with their trunks counted once)."""
         ends = {}
-        for number, (index, result) in enumerate(sorted(self._branches(paused, steps)), first):
+        for number, (index, result) in enumerate(sorted(self.end(paused, steps).items()), first):
             self.shared_steps += paused[index].steps
             ends[number] = self._done(number, result)
         return ends
+
+    def end(self, paused: dict[int, RunResult], steps: int | None = None) -> dict[int, RunResult]:
+        """Each paused trunk ended by a decay of `steps` steps, by index, neither counted nor kept
+        (`decay` does both); the trunks stay as they were."""
+        return dict(self._branches(paused, steps))
+
+    def holds(self, index: int) -> bool:
+        """Every machine can go on with a Task's run: its checkpoint moves."""
+        return True
 
     def _branches(self, paused: dict[int, RunResult], steps: int) -> Iterator[tuple[int, RunResult]]:
         return self._calls(_cool, [(index, (run, steps, self.eval_every, self._checkpoint(index)))

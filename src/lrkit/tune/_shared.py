@@ -8,6 +8,11 @@ same atomic WAITING -> RUNNING step as Optuna's own pop), trains them, and store
 the checkpoint of a paused run on the trial; then it reads the whole batch back from the study.
 A unit whose machine was killed goes stale (no heartbeat) and is retried from the checkpoint its
 run last stored; a completed unit is never trained again.
+
+A training function's paused run has no checkpoint: it lives in the machine that trained it, so
+only that machine goes on with it while it is present in the study (a trial of its own, with
+heartbeats); once it is gone, another machine trains the run again from its first step, which
+ends where the lost one would have (training is deterministic) at the cost of those steps.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import json
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +42,7 @@ from ..search._sweep import open_storage
 from ..search._trials import heartbeat, quiet_optuna
 from ..tasks._same_data import fingerprint
 from ..train import Recipe, RunResult
+from ._function_runner import FunctionRunner
 from ._plan import TuneError, TunePlan
 from ._runner import Runner
 
@@ -48,6 +54,7 @@ CHECKPOINT = "lrkit_checkpoint"  # trial: the paused run's checkpoint file, base
 WORKER = "lrkit_worker"  # trial: the machine and process that claimed it (host:pid)
 ERROR = "lrkit_error"  # trial: the error its unit raised
 DUPLICATE = "lrkit_duplicate"  # trial: a second copy of a unit, given back untrained
+PRESENT = "lrkit_present"  # trial: the machine (host:pid) it shows alive, while it runs
 TUNE = "lrkit_tune"  # study: the settings and data it was made with, which every machine must share
 POLL_SECONDS = 0.5  # how often a machine with nothing to claim looks at the batch again
 STORAGE_RETRY_SECONDS = 1.0  # how long a machine whose storage failed to open waits to try again
@@ -61,15 +68,12 @@ def open_units(url: str, name: str | None, trainable: _TaskTrainable | _Function
     """The tune's study in `url`, created or joined: `name`, or by default one derived from the
     task and every setting that shapes the tune, so machines given the same command meet there.
     A study made by another tune (or with other data) is refused rather than mixed in."""
-    if trainable.function is not None:
-        raise TuneError("storage= shares a tune of a Task only: a training function's paused runs live in "
-                        "its process's memory and cannot move to another machine; tune it without storage")
-    task = trainable.task
-    settings = json.dumps([task.name, task.steps, float(budget), seed, dataclasses.asdict(plan),
+    settings = json.dumps([trainable.name, trainable.steps, float(budget), seed, dataclasses.asdict(plan),
                            policy.to_dict()], sort_keys=True)
     digest = hashlib.sha256(settings.encode()).hexdigest()
-    name = name or f"{task.name}-tune-{digest[:10]}"
-    mark = f"{digest}:{fingerprint(task)}"
+    name = name or f"{Path(trainable.name).name.replace(':', '-')}-tune-{digest[:10]}"
+    # A function's data cannot be read from outside it: each machine must run the same code.
+    mark = f"{digest}:{fingerprint(trainable.task) if trainable.function is None else ''}"
     with quiet_optuna():
         study = optuna.create_study(storage=_open_storage(url), study_name=name, load_if_exists=True)
     if TUNE not in study.user_attrs and not study.get_trials(deepcopy=False):
@@ -99,7 +103,27 @@ class Units:
         self.study = study
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
 
-    def batch(self, keys: list[str], work: Work, slots: int = 1) -> dict[str, FrozenTrial]:
+    @contextlib.contextmanager
+    def present(self) -> Iterator[None]:
+        """This machine marked alive in the study while inside: a trial of its own that runs with
+        heartbeats (a killed machine's goes stale, and the others see it gone: `alive`)."""
+        storage = self.study._storage  # not ask(): that would take a waiting unit
+        trial = optuna.Trial(self.study, storage.create_new_trial(self.study._study_id))
+        trial.set_user_attr(PRESENT, self.worker)
+        try:
+            with heartbeat(trial):
+                yield
+        finally:
+            with contextlib.suppress(Exception):  # the storage may be what failed
+                self.study.tell(trial, state=TrialState.PRUNED)
+
+    def alive(self) -> set[str]:
+        """The machines present in the study now."""
+        running = self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        return {t.user_attrs[PRESENT] for t in running if PRESENT in t.user_attrs}
+
+    def batch(self, keys: list[str], work: Work, slots: int = 1,
+              claimable: Callable[[str, set[str]], bool] | None = None) -> dict[str, FrozenTrial]:
         """Each unit of `keys` done once by some machine: enqueue those the study lacks, train the
         ones this machine claims with `work` (`slots` at a time), wait for the others; returns
         each unit's completed trial by key. A unit failed without an error (its machine was killed
@@ -115,6 +139,9 @@ class Units:
             if len(done) == len(wanted) and not waiting:
                 return done
             self._recover(trials, wanted - set(done))
+            if claimable is not None:  # units this machine may take, given the machines alive
+                alive = self.alive()
+                waiting = [t for t in waiting if claimable(_unit(t), alive)]
             claimed = self._claim(waiting, slots)
             if claimed:
                 self._run(claimed, work)
@@ -231,8 +258,13 @@ class SharedRunner:
     checkpoint stored with it. `finished`, `branch_steps` and `shared_steps` count every
     machine's runs, as one `Runner` would have."""
 
-    def __init__(self, runner: Runner, units: Units, slots: int = 1) -> None:
+    def __init__(self, runner: Runner | FunctionRunner, units: Units, slots: int = 1) -> None:
         self.runner, self.units, self.slots = runner, units, slots
+        self.movable = isinstance(runner, Runner)  # a Task's paused run moves as its checkpoint
+        self.holder: dict[int, str] = {}  # a function's paused run: the machine holding it alive
+        self.presence = contextlib.ExitStack()
+        if not self.movable:
+            self.presence.enter_context(units.present())
         self.finished: dict[int, RunResult] = {}  # every run by index, as it last ended
         self.branch_steps = 0  # steps of the decays that judged runs at the rungs
         self.shared_steps = 0  # steps finalists' decays share with their trunks, counted in both
@@ -244,7 +276,8 @@ class SharedRunner:
         chosen = dict(recipes)
         keys = {f"start:{index}:pause={_stop(pause_at)}": index for index in chosen}
         runs = self._batch(keys, lambda mine: self.runner.start([(index, chosen[index]) for index in mine],
-                                                                pause_at), saves=pause_at is not None)
+                                                                pause_at),
+                           saves=pause_at is not None, held=False)
         return self._kept(*runs)
 
     def go_on(self, paused: dict[int, RunResult], pause_at: int | None) -> dict[int, RunResult]:
@@ -265,7 +298,7 @@ class SharedRunner:
         """Each paused trunk ended by a decay of `steps` steps, kept as runs `first`, `first + 1`, ...
         (`Runner.decay`; trained as `judge` trains, and numbered here)."""
         keys = _keys("decay", paused, f"steps={steps}")
-        ended, _ = self._batch(keys, lambda mine: self.runner.judge(self._here(paused, mine), steps))
+        ended, _ = self._batch(keys, lambda mine: self.runner.end(self._here(paused, mine), steps))
         ends = {}
         for number, index in enumerate(sorted(ended), first):
             self.shared_steps += paused[index].steps
@@ -275,15 +308,23 @@ class SharedRunner:
         return ends
 
     def close(self) -> None:
-        """Stop the runner's workers."""
+        """Stop the runner's workers, and leave the study."""
         self.runner.close()
+        self.presence.close()
 
     def _batch(self, keys: dict[str, int], train: Callable[[list[int]], dict[int, RunResult]],
-               saves: bool = False) -> tuple[dict[int, RunResult], set[int]]:
+               saves: bool = False, held: bool = True) -> tuple[dict[int, RunResult], set[int]]:
         """The runs of a batch of units by index, trained here or elsewhere, and the indices trained
         here. `saves`: the units pause runs, writing checkpoints into the runner's folder, stored
-        with their results."""
+        with their results. `held`: the units go on with paused runs; a function's run is taken
+        only by the machine holding it, or by any machine once that one is gone (it trains the run
+        again from its first step)."""
+        saves = saves and self.movable
         here: set[int] = set()
+
+        def claimable(key: str, alive: set[str]) -> bool:
+            holder = self.holder.get(keys[key])
+            return holder is None or holder == self.units.worker or holder not in alive
 
         def work(mine: list[str]) -> dict[str, dict[str, str]]:
             indices = {keys[key]: key for key in mine}
@@ -301,10 +342,12 @@ class SharedRunner:
                     attrs[indices[index]][CHECKPOINT] = base64.b64encode(checkpoint).decode()
             return attrs
 
-        trials = self.units.batch(list(keys), work, self.slots)
+        pinned = held and not self.movable
+        trials = self.units.batch(list(keys), work, self.slots, claimable if pinned else None)
         results = {}
         for key, index in keys.items():
             results[index] = RunResult.from_dict(json.loads(trials[key].user_attrs[RUN]))
+            self.holder[index] = trials[key].user_attrs.get(WORKER, "")
             if CHECKPOINT in trials[key].user_attrs:
                 self.paused_by[index] = trials[key]
         return results, here
@@ -321,7 +364,7 @@ class SharedRunner:
     def _here(self, paused: dict[int, RunResult], indices: list[int]) -> dict[int, RunResult]:
         """The paused runs `indices`, each with its checkpoint in the runner's folder: written from
         the study when another machine (or an earlier process) paused it."""
-        for index in indices:
+        for index in indices if self.movable else ():
             made = self.paused_by[index]
             if self.on_disk.get(index) != _unit(made):
                 Path(self.runner._checkpoint(index)).write_bytes(base64.b64decode(made.user_attrs[CHECKPOINT]))

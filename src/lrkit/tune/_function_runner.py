@@ -135,10 +135,6 @@ class FunctionRunner:
                             else ("start", index, (run.recipe, self.steps, pause_at))
                             for index, run in paused.items()])
 
-    def holds(self, index: int) -> bool:
-        """Whether run `index` is alive in this runner (started or resumed here)."""
-        return index in self.owner
-
     def judge(self, paused: dict[int, RunResult], steps: int) -> dict[int, RunResult]:
         raise TuneError("a training function's run cannot branch a cool-down from a pause; "
                         "tune judges its runs as they stand (Policy.cool_down=0)")

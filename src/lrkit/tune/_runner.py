@@ -159,10 +159,6 @@ class Runner:
         (`decay` does both); the trunks stay as they were."""
         return dict(self._branches(paused, steps))
 
-    def holds(self, index: int) -> bool:
-        """Every machine can go on with a Task's run: its checkpoint moves."""
-        return True
-
     def _branches(self, paused: dict[int, RunResult], steps: int) -> Iterator[tuple[int, RunResult]]:
         return self._calls(_cool, [(index, (run, steps, self.eval_every, self._checkpoint(index)))
                                    for index, run in paused.items()])

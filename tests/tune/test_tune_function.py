@@ -219,3 +219,12 @@ def test_each_task_worker_takes_a_device_of_its_own(tmp_path):
     finally:
         runner.close()
     assert len(seen) == 2 and sorted(seen.values()) == ["cpu:0", "cpu:1"]
+
+
+@pytest.mark.parametrize(("devices", "message"), [
+    (["gpu0"], r"^'gpu0' is not a device; give names such as cuda:0,cuda:1 or cpu$"),
+    (["cpu", "cuda:7"], r"^device cuda:7 is not on this machine \(\d CUDA devices visible\)"),
+])
+def test_a_device_this_machine_lacks_is_one_line_before_any_work(devices, message):
+    with pytest.raises(TuneError, match=message):
+        tune("cancer-logreg", budget=2, devices=devices)

@@ -210,6 +210,22 @@ class FunctionRunner:
                 process.terminate()
 
 
+def checked_devices(devices: list[str] | None) -> list[str]:
+    """`devices` (default: `default_devices()`), each one that torch names and this machine has."""
+    if not devices:
+        return default_devices()
+    for name in devices:
+        try:
+            device = torch.device(name)
+        except (RuntimeError, TypeError):
+            raise TuneError(f"{name!r} is not a device; give names such as cuda:0,cuda:1 or cpu") from None
+        visible = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if device.type == "cuda" and (device.index or 0) >= visible:
+            raise TuneError(f"device {name} is not on this machine ({visible} CUDA devices visible); "
+                            "leave --devices out to use every visible GPU, or the CPU")
+    return list(devices)
+
+
 def default_devices() -> list[str]:
     """Every visible GPU (`cuda:0`, `cuda:1`, ...), else the CPU."""
     count = torch.cuda.device_count() if torch.cuda.is_available() else 0

@@ -25,7 +25,7 @@ from ..search._policy import TUNE, Policy
 from ..tasks import Task, load_trainable
 from ..train import Recipe, RunResult
 from ..train._trial import TrainableError, TrainFunction
-from ._function_runner import FunctionRunner, cpu_threads, default_devices
+from ._function_runner import FunctionRunner, checked_devices, cpu_threads
 from ._plan import TuneError, TunePlan, make_plan
 from ._result import TuneResult
 from ._runner import Runner, auto_workers
@@ -81,7 +81,7 @@ def tune(
         raise TuneError(f"workers must be >= 1, got {workers}")
     if workers is not None and workers > 1 and not isinstance(task, str):
         _check_picklable(task)
-    devices = list(devices) if devices else default_devices()
+    devices = checked_devices(devices)
     progress = _Progress(plan, callback)
     units = None if storage is None else open_units(storage, study, trainable, budget, seed, plan, policy)
     interrupted, failure, runner = False, None, None
